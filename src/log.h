@@ -1,0 +1,32 @@
+/*
+ * log.h - syslog, the stderr error line, and the -v transcript.
+ *
+ * Nothing here ever prints a secret: the transcript redacts AUTH lines
+ * itself (log_wire), so callers pass the bytes they really send.
+ */
+#ifndef STAMP_LOG_H
+#define STAMP_LOG_H
+
+#include <stddef.h>
+
+extern int log_verbose;		/* -v: transcript and traces on stderr */
+
+void	 log_open(void);		/* openlog("stamp", LOG_PID, LOG_MAIL) */
+
+/* "stamp: <msg>" on stderr (one line). */
+void	 log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Under -v: "stamp: <msg>" on stderr. */
+void	 log_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Under -v: one protocol line, dir is "<- " (server) or "-> " (client).
+ * Client lines starting with "AUTH " keep only the mechanism; lines sent
+ * while secret != 0 (SASL continuation responses) are fully redacted.
+ */
+void	 log_wire(const char *dir, const char *line, size_t len, int secret);
+
+/* One syslog line at priority pri (LOG_INFO or LOG_ERR). */
+void	 log_syslog(int pri, const char *line);
+
+#endif

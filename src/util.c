@@ -1,0 +1,118 @@
+/*
+ * util.c - allocation that reports into struct result, full writes,
+ * the clock, string lists.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "result.h"
+#include "util.h"
+
+void *
+xmalloc(size_t n, struct result *res)
+{
+	void	*p;
+
+	if ((p = malloc(n ? n : 1)) == NULL)
+		result_fail(res, EX_OSERR, "out of memory");
+	return p;
+}
+
+void *
+xcalloc(size_t nmemb, size_t size, struct result *res)
+{
+	void	*p;
+
+	if ((p = calloc(nmemb ? nmemb : 1, size ? size : 1)) == NULL)
+		result_fail(res, EX_OSERR, "out of memory");
+	return p;
+}
+
+void *
+xreallocarray(void *old, size_t nmemb, size_t size, struct result *res)
+{
+	void	*p;
+
+	if ((p = reallocarray(old, nmemb ? nmemb : 1, size ? size : 1)) == NULL)
+		result_fail(res, EX_OSERR, "out of memory");
+	return p;
+}
+
+char *
+xstrndup(const char *s, size_t len, struct result *res)
+{
+	char	*p;
+
+	if ((p = xmalloc(len + 1, res)) == NULL)
+		return NULL;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+char *
+xstrdup(const char *s, struct result *res)
+{
+	return xstrndup(s, strlen(s), res);
+}
+
+ssize_t
+write_all(int fd, const void *buf, size_t len)
+{
+	const char	*p = buf;
+	size_t		 done = 0;
+	ssize_t		 n;
+
+	while (done < len) {
+		n = write(fd, p + done, len - done);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+long long
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+strlist_add(struct strlist *l, const char *s, size_t len, struct result *res)
+{
+	char	**v;
+	size_t	  cap;
+
+	if (l->n == l->cap) {
+		cap = l->cap ? l->cap * 2 : 8;
+		if ((v = xreallocarray(l->v, cap, sizeof(*v), res)) == NULL)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	if ((l->v[l->n] = xstrndup(s, len, res)) == NULL)
+		return -1;
+	l->n++;
+	return 0;
+}
+
+void
+strlist_free(struct strlist *l)
+{
+	size_t	 i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}

@@ -1,0 +1,38 @@
+/*
+ * util.h - small helpers shared by every module.
+ */
+#ifndef STAMP_UTIL_H
+#define STAMP_UTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct result;
+
+/* Allocation that records EX_OSERR in res and returns NULL on failure. */
+void	*xmalloc(size_t, struct result *);
+void	*xcalloc(size_t, size_t, struct result *);
+void	*xreallocarray(void *, size_t, size_t, struct result *);
+char	*xstrdup(const char *, struct result *);
+char	*xstrndup(const char *, size_t, struct result *);
+
+/* write(2)/read(2) until done, retrying EINTR; -1 on error (errno set). */
+ssize_t	 write_all(int fd, const void *, size_t);
+
+/* Monotonic clock in milliseconds. */
+long long now_ms(void);
+
+/*
+ * A growable string list (recipients).  Items are owned by the list.
+ */
+struct strlist {
+	char	**v;
+	size_t	 n;
+	size_t	 cap;
+};
+
+int	 strlist_add(struct strlist *, const char *s, size_t len,
+	    struct result *);
+void	 strlist_free(struct strlist *);
+
+#endif
