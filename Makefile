@@ -17,8 +17,8 @@ PKGS	 = openssl libsecret-1 inih
 CFLAGS	?= -O2 -g
 WARN	 = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wpointer-arith -Wformat=2 -Wcast-qual -Wvla
-PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
-PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS))
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS))
 ALL_CPPFLAGS = -std=c11 -D_GNU_SOURCE -DSTAMP_VERSION='"$(VERSION)"' \
 	   -Isrc $(PKG_CFLAGS) $(CPPFLAGS)
 ALL_CFLAGS = $(WARN) -fstack-protector-strong -D_FORTIFY_SOURCE=2 $(CFLAGS)
@@ -51,7 +51,11 @@ integration: $(BUILD)/stamp
 	STAMP=$(abspath $(BUILD)/stamp) $(PYTHON) -m pytest -q -p no:cacheprovider \
 	    tests/integration $(PYTEST_ARGS)
 
-check: all unit integration lint-man
+check: all unit
+
+# Installs missing Debian packages (as root), else says which are missing.
+deps:
+	@sh scripts/install-deps.sh
 
 lint-man:
 	mandoc -Tlint -W warning man/stamp.1 man/stamp.ini.5
@@ -65,10 +69,7 @@ asan:
 	    ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
 	    LSAN_OPTIONS=suppressions=$(abspath tests/asan.supp):print_suppressions=0 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    unit integration
-
-demo: $(BUILD)/stamp
-	$(PYTHON) scripts/demo.py $(abspath $(BUILD)/stamp)
+	    unit
 
 install: $(BUILD)/stamp
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
@@ -86,4 +87,4 @@ uninstall:
 clean:
 	rm -rf build build-asan
 
-.PHONY: all unit integration check lint-man asan demo install uninstall clean
+.PHONY: deps all unit integration check lint-man asan demo install uninstall clean

@@ -17,17 +17,21 @@ struct strlist;
  * "Name <addr>", groups "g: a@b, c@d;", comments, quoted strings) and
  * append each addr-spec, as it would appear inside <> in an SMTP command,
  * to out.  Display names, comments and group names are dropped; an empty
- * group adds nothing.  Returns 0, or -1 with EX_DATAERR naming what is
- * wrong (unbalanced <> or quotes, an address that fails addr_check).
+ * group adds nothing.  Unqualified addresses ("root") are kept; quoted
+ * local parts keep their quotes; obsolete routes "<@r:a@b>" are dropped.
+ * Returns 0, or -1 with EX_DATAERR naming what is wrong (unbalanced <>,
+ * quotes, parentheses or [], CR, LF or NUL anywhere, an address that
+ * fails addr_check).  On error, out may hold the addresses before it.
  */
 int	 addr_list_parse(const char *s, size_t len, struct strlist *out,
 	    struct result *);
 
 /*
  * Is a (len bytes) safe to put between <> in MAIL FROM / RCPT TO?  No
- * CR, LF, NUL or other control bytes, no unquoted space, '<' or '>', at
- * most ADDR_MAX bytes, not empty.  0 if safe, -1 if not.  This is the
- * guard against SMTP command injection (DESIGN.md section 7).
+ * CR, LF, NUL or other control bytes (HTAB included), no '<' or '>' even
+ * quoted, no unquoted space, balanced quotes, at most ADDR_MAX bytes, not
+ * empty.  0 if safe, -1 if not.  This is the guard against SMTP command
+ * injection (DESIGN.md section 7).
  */
 int	 addr_check(const char *a, size_t len);
 

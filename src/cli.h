@@ -1,9 +1,10 @@
 /*
  * cli.h - sendmail's command line -> struct cli.
  *
- * Knows nothing of files or sockets.  Pointers in struct cli point into
- * argv (never freed).  Flags that real callers pass but that have no
- * meaning for stamp are accepted and ignored (CALLERS.md).
+ * Knows nothing of files or sockets.  Strings in struct cli point into
+ * argv; the rcpts array itself is owned (cli_free).  Flags that real
+ * callers pass but that mean nothing to stamp are accepted and ignored
+ * (CALLERS.md).
  */
 #ifndef STAMP_CLI_H
 #define STAMP_CLI_H
@@ -27,7 +28,7 @@ struct cli {
 	const char	*account;	/* -a NAME */
 	const char	*config_file;	/* -C FILE */
 	const char	*body_type;	/* -B TYPE (8BITMIME, 7BIT), or NULL */
-	char *const	*rcpts;		/* recipients from argv (unchecked) */
+	char		**rcpts;	/* recipients from argv (unchecked) */
 	size_t		 nrcpts;
 };
 
@@ -37,6 +38,8 @@ struct cli {
  * is checked by envelope.c.
  */
 int	 cli_parse(struct cli *, int argc, char *const argv[], struct result *);
+
+void	 cli_free(struct cli *);
 
 /* The --help text. */
 extern const char cli_usage[];

@@ -2,11 +2,17 @@
  * envelope.h - sender, recipients and the header section to transmit,
  * from the command line, the account and the message's headers.
  *
- * Sender: -f/-r, else the account's from; none -> EX_CONFIG.
- * Recipients: argv (each argument an address list), plus To/Cc/Bcc with
- * -t; duplicates removed (case-insensitive); none -> EX_USAGE; a bad one
- * -> EX_DATAERR naming it.  Header edits: Bcc fields are never
- * transmitted; a missing From: is built from -F and the sender.
+ * Sender: -f/-r ("<a@b>" accepted), else the account's from; none ->
+ * EX_CONFIG; a bad -f -> EX_USAGE, a bad configured from -> EX_CONFIG.
+ * Recipients: argv (each argument an address list), plus every To/Cc/Bcc
+ * with -t; duplicates removed (case-insensitive, first kept); none ->
+ * EX_USAGE; a bad one -> EX_DATAERR naming it.  Header edits: Bcc fields
+ * are never transmitted; a missing From: is built from -F (a control
+ * byte in it -> EX_USAGE) and the sender, in the message's line ending,
+ * just before the separator line (one is added if a body follows).
+ * Transmitting hdr, then msg bytes [body_off, size), gives the message
+ * with those edits.  Only the first HDR_SECTION_MAX bytes are read.
+ * On error env is left empty (nothing to free).
  */
 #ifndef STAMP_ENVELOPE_H
 #define STAMP_ENVELOPE_H

@@ -3,10 +3,12 @@
  * their unfolded values.  No I/O.  All input is untrusted.
  *
  * A field is "name: value" followed by continuation lines (lines that
- * start with SP or HTAB).  Lines may end in LF or CRLF.  The header
- * section ends at the first empty line (which belongs to it), or at the
- * first line that is neither a field nor a continuation (that line then
- * starts the body), or at the end of the input.
+ * start with SP or HTAB).  The name is printable ASCII but ':' (RFC 5322
+ * section 3.6.8), white space before the ':' is allowed (section 4.5).
+ * Lines may end in LF or CRLF.  The header section ends at the first
+ * empty line (which belongs to it), or at the first line that is neither
+ * a field nor a continuation (that line then starts the body; so does a
+ * leading mbox "From " line), or at the end of the input.
  */
 #ifndef STAMP_HDR_H
 #define STAMP_HDR_H
@@ -37,8 +39,9 @@ struct hdrs {
  * Index the header section at the start of buf (len bytes).  at_eof says
  * that buf holds the whole message; otherwise a header section that does
  * not end within len bytes is an error (EX_DATAERR, "header section larger
- * than ..."), as are more than HDR_FIELDS_MAX fields and NUL bytes in the
- * header section.
+ * than ..."), as are a header section over HDR_SECTION_MAX bytes, more
+ * than HDR_FIELDS_MAX fields, and NUL bytes in a field or where a field
+ * name is expected.  On error nothing is left to free.
  */
 int	 hdr_parse(struct hdrs *, const char *buf, size_t len, int at_eof,
 	    struct result *);

@@ -29,4 +29,28 @@ void	 log_wire(const char *dir, const char *line, size_t len, int secret);
 /* One syslog line at priority pri (LOG_INFO or LOG_ERR). */
 void	 log_syslog(int pri, const char *line);
 
+#define LOG_LINE_MAX	4096	/* recipients past this are summarised */
+
+/* What one message's log line says (DESIGN.md section 6). */
+struct logrec {
+	const char	*host, *tls, *auth, *user, *from;
+	char *const	*rcpts;
+	size_t		 nrcpts;
+	long long	 mailsize;	/* bytes read on stdin; -1 unknown */
+	const char	*msgid;
+	int		 smtpstatus;	/* 0: no reply seen */
+	const char	*smtpmsg, *errormsg;
+	long long	 duration_ms;
+	int		 exitcode;
+};
+
+/*
+ * Format rec as "key=value ..." into buf (LOG_LINE_MAX); NULL or empty
+ * fields are left out, values with spaces or quotes are single-quoted.
+ */
+void	 log_format(char *buf, const struct logrec *rec);
+
+/* log_format, then syslog at LOG_INFO (success) or LOG_ERR. */
+void	 log_result(const struct logrec *);
+
 #endif

@@ -64,8 +64,7 @@ enhanced(const char *text, int *cls, int *subject)
 }
 
 int
-result_reply(struct result *res, const char *stage, int code,
-    const char *text, int rcpt)
+result_reply_status(int code, const char *text, int rcpt)
 {
 	const char	*t = text;
 	int		 ex, cls = 0, subject = -1;
@@ -84,8 +83,16 @@ result_reply(struct result *res, const char *stage, int code,
 		ex = EX_UNAVAILABLE;
 	else
 		ex = EX_PROTOCOL;	/* a 2xx/3xx where it makes no sense */
+	return ex;
+}
+
+int
+result_reply(struct result *res, const char *stage, int code,
+    const char *text, int rcpt)
+{
 	result_note_reply(res, code, text);
-	return result_fail(res, ex, "%s: %s", stage, text);
+	return result_fail(res, result_reply_status(code, text, rcpt),
+	    "%s: %s", stage, text);
 }
 
 const char *

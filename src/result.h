@@ -39,6 +39,9 @@ int	 result_fail(struct result *, int exitcode, const char *fmt, ...)
 int	 result_reply(struct result *, const char *stage, int code,
 	    const char *text, int rcpt);
 
+/* The exit status that result_reply would record for this reply. */
+int	 result_reply_status(int code, const char *text, int rcpt);
+
 /* Remember the last reply seen (success or not) for the log line. */
 void	 result_note_reply(struct result *, int code, const char *text);
 

@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "result.h"
 #include "util.h"
 
@@ -75,6 +77,35 @@ write_all(int fd, const void *buf, size_t len)
 		done += (size_t)n;
 	}
 	return (ssize_t)done;
+}
+
+void
+str_copy(char *dst, size_t n, const char *src)
+{
+	size_t	 len = strlen(src);
+
+	if (n == 0)
+		return;
+	if (len >= n)
+		len = n - 1;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
+void
+str_append(char *dst, size_t n, const char *src)
+{
+	size_t	 len = strnlen(dst, n);
+
+	if (len < n)
+		str_copy(dst + len, n - len, src);
+}
+
+size_t
+b64_encode(const void *in, size_t len, char *out)
+{
+	return (size_t)EVP_EncodeBlock((unsigned char *)out,
+	    (const unsigned char *)in, (int)len);
 }
 
 long long

@@ -19,6 +19,18 @@ char	*xstrndup(const char *, size_t, struct result *);
 /* write(2)/read(2) until done, retrying EINTR; -1 on error (errno set). */
 ssize_t	 write_all(int fd, const void *, size_t);
 
+/*
+ * Bounded copies for text that may be shortened (summaries, messages):
+ * dst (size n) always ends up NUL-terminated.
+ */
+void	 str_copy(char *dst, size_t n, const char *src);
+void	 str_append(char *dst, size_t n, const char *src);
+
+/* base64 (OpenSSL EVP) of len bytes into out, which needs
+ * B64_LEN(len) bytes; NUL-terminated.  Returns the length. */
+#define B64_LEN(n)	(4 * (((n) + 2) / 3) + 1)
+size_t	 b64_encode(const void *in, size_t len, char *out);
+
 /* Monotonic clock in milliseconds. */
 long long now_ms(void);
 

@@ -1,0 +1,170 @@
+/*
+ * cli.c - sendmail's command line (CALLERS.md) -> struct cli.
+ *
+ * getopt(3) cannot be used: sendmail flags take glued or separate
+ * arguments ("-FCronDaemon", "-F Cron"), "-o" and "-b" take a glued
+ * word ("-oi", "-bm"), and options may follow recipients (GNU order).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "result.h"
+#include "util.h"
+
+const char cli_usage[] =
+"usage: stamp [-tiv] [-a account] [-C file] [-f from] [-F name]\n"
+"             [--] recipient ...\n"
+"Reads one message on standard input and submits it over SMTPS or\n"
+"STARTTLS with SMTP AUTH.  Recipients come from the arguments and, with\n"
+"-t, from the To, Cc and Bcc fields.\n"
+"\n"
+"  -t          also send to the To, Cc and Bcc addresses of the message\n"
+"  -a account  use this account of the configuration file\n"
+"  -C file     read this configuration file\n"
+"  -f from     envelope sender (also -r); default: the account's from\n"
+"  -F name     full name for a From: field that stamp adds\n"
+"  -v          print the SMTP dialogue (passwords redacted) on stderr\n"
+"  -i, -oi     accepted; stamp always reads standard input to the end\n"
+"  --version   print the version;  --help  print this text\n"
+"\n"
+"Other sendmail flags that callers pass (-oem, -odi, -B 8BITMIME, ...)\n"
+"are accepted and ignored.  See stamp(1) and stamp.ini(5).\n";
+
+/* Flags that take an argument, glued or as the next word. */
+static const char with_arg[] = "aACfrFBNRVhdepLXO";
+/* Flags without an argument that we accept and ignore. */
+static const char ignored[] = "GmnxUi";
+
+/* Store the argument of flag f. */
+static void
+set_arg(struct cli *c, char f, const char *arg)
+{
+	switch (f) {
+	case 'a':
+		c->account = arg;
+		break;
+	case 'C':
+		c->config_file = arg;
+		break;
+	case 'f':
+	case 'r':
+		c->from = arg;
+		break;
+	case 'F':
+		c->fullname = arg;
+		break;
+	case 'B':
+		c->body_type = arg;
+		break;
+	default:		/* -A -N -R -V -h -d -e -p -L -X -O: accepted */
+		break;
+	}
+}
+
+/* "-b" modes: only -bm (deliver) is implemented. */
+static int
+set_mode(struct cli *c, const char *m, struct result *res)
+{
+	if (strcmp(m, "m") == 0)
+		return 0;
+	(void)c;
+	return result_fail(res, EX_USAGE, "unsupported mode -b%s", m);
+}
+
+/*
+ * One word of flags, e.g. "-ti", "-fjoe@x", "-oem".  *i is advanced when
+ * the flag's argument is the next word.
+ */
+static int
+parse_flags(struct cli *c, int argc, char *const argv[], int *i,
+    struct result *res)
+{
+	const char	*p = argv[*i] + 1;
+	char		 f;
+
+	for (; (f = *p) != '\0'; p++) {
+		if (f == 'o' || f == 'b') {
+			/* -oX...: sendmail option (-oi, -oem, -odi); ignored.
+			 * -bX: mode.  Both take the rest, or the next word. */
+			const char *w = p + 1;
+			if (*w == '\0') {
+				if (*i + 1 >= argc)
+					return result_fail(res, EX_USAGE,
+					    "option -%c needs an argument", f);
+				w = argv[++*i];
+			}
+			return f == 'b' ? set_mode(c, w, res) : 0;
+		}
+		if (strchr(with_arg, f) != NULL) {
+			const char *arg = p + 1;
+			if (*arg == '\0') {
+				if (*i + 1 >= argc)
+					return result_fail(res, EX_USAGE,
+					    "option -%c needs an argument", f);
+				arg = argv[++*i];
+			}
+			set_arg(c, f, arg);
+			return 0;
+		}
+		if (f == 't')
+			c->read_headers = 1;
+		else if (f == 'v')
+			c->verbose = 1;
+		else if (strchr(ignored, f) == NULL)
+			return result_fail(res, EX_USAGE,
+			    "unknown option -%c (see stamp --help)", f);
+	}
+	return 0;
+}
+
+static int
+parse_long(struct cli *c, const char *arg, struct result *res)
+{
+	if (strcmp(arg, "--version") == 0)
+		c->mode = CLI_VERSION;
+	else if (strcmp(arg, "--help") == 0)
+		c->mode = CLI_HELP;
+	else
+		return result_fail(res, EX_USAGE,
+		    "unknown option %s (see stamp --help)", arg);
+	return 0;
+}
+
+/* Recipients are collected in an array of pointers into argv. */
+int
+cli_parse(struct cli *c, int argc, char *const argv[], struct result *res)
+{
+	char		**rcpt;
+	size_t		 n = 0;
+	int		 i, opts = 1;
+
+	memset(c, 0, sizeof(*c));
+	c->mode = CLI_SEND;
+	if ((rcpt = xcalloc((size_t)argc + 1, sizeof(*rcpt), res)) == NULL)
+		return -1;
+	c->rcpts = rcpt;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (opts && strcmp(a, "--") == 0) {
+			opts = 0;
+		} else if (opts && a[0] == '-' && a[1] == '-') {
+			if (parse_long(c, a, res) == -1)
+				return -1;
+		} else if (opts && a[0] == '-' && a[1] != '\0') {
+			if (parse_flags(c, argc, argv, &i, res) == -1)
+				return -1;
+		} else
+			rcpt[n++] = argv[i];
+	}
+	c->nrcpts = n;
+	return 0;
+}
+
+void
+cli_free(struct cli *c)
+{
+	free(c->rcpts);
+	c->rcpts = NULL;
+	c->nrcpts = 0;
+}

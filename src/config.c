@@ -1,0 +1,878 @@
+/*
+ * config.c - the INI file -> accounts (config.h).
+ *
+ * inih splits "key = value", but Debian's inih 55 silently truncates
+ * lines (200 bytes) and section names (50), joins indented lines to the
+ * previous value, and tells its handler neither line numbers nor empty
+ * sections.  So every raw line goes through our reader first
+ * (ini_parse_stream): it counts lines, enforces the ceilings, handles
+ * "[section]" itself and strips leading white space, so that inih's
+ * handler is only ever called for "key = value" on the line we counted.
+ */
+#include <sys/stat.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "config.h"
+#include "result.h"
+#include "util.h"
+
+#define INIH_SECTION_MAX	50	/* inih's MAX_SECTION, not in ini.h */
+#define SECTIONS_MAX		256	/* accounts in one file */
+#define PORT_MAX		65535
+#define TIMEOUT_MAX		86400
+#define TIMEOUT_DEFAULT		300
+#define PORT_SMTPS		465
+#define PORT_SUBMISSION		587
+#define SYSTEM_CONFIG		"/etc/stamp.ini"
+#define USER_CONFIG		"stamp/stamp.ini"
+#define DEFAULTS		"defaults"
+
+enum key {
+	K_HOST, K_PORT, K_TLS, K_USER, K_FROM, K_AUTH, K_TRUST, K_TIMEOUT,
+	K_DOMAIN, K_PWCMD, K_PW, K_DEFAULT, K_NKEYS
+};
+
+struct section {
+	char	*name;
+	int	 line;			/* of "[name]"; 0: not in the file */
+	char	*val[K_NKEYS];		/* checked and normalised */
+	int	 vline[K_NKEYS];	/* 0: not set in this section */
+};
+
+struct parse {
+	const char	*path;
+	FILE		*fp;
+	int		 lineno;	/* lines handed to inih so far */
+	struct section	 defaults;
+	struct section	*sects;		/* the accounts, in file order */
+	size_t		 nsects;
+	struct section	*cur;		/* NULL before the first header */
+	int		 secret_line;	/* first password(_command), or 0 */
+	struct result	 res;		/* the first error, ... */
+	int		 errline;	/* ... and its line */
+	char		 buf[CONFIG_LINE_MAX + 2]; /* +1 to see "too long" */
+};
+
+static char	*check_word(struct parse *, const char *, const char *);
+static char	*check_text(struct parse *, const char *, const char *);
+static char	*check_port(struct parse *, const char *, const char *);
+static char	*check_timeout(struct parse *, const char *, const char *);
+static char	*check_tls(struct parse *, const char *, const char *);
+static char	*check_auth(struct parse *, const char *, const char *);
+static char	*check_trust(struct parse *, const char *, const char *);
+static char	*check_name(struct parse *, const char *, const char *);
+
+static const struct keydef {
+	const char	*name;
+	char		*(*check)(struct parse *, const char *, const char *);
+} keys[K_NKEYS] = {
+	[K_HOST] =	{ "host",		check_word },
+	[K_PORT] =	{ "port",		check_port },
+	[K_TLS] =	{ "tls",		check_tls },
+	[K_USER] =	{ "user",		check_text },
+	[K_FROM] =	{ "from",		check_word },
+	[K_AUTH] =	{ "auth",		check_auth },
+	[K_TRUST] =	{ "tls_trust_file",	check_trust },
+	[K_TIMEOUT] =	{ "timeout",		check_timeout },
+	[K_DOMAIN] =	{ "domain",		check_word },
+	[K_PWCMD] =	{ "password_command",	check_text },
+	[K_PW] =	{ "password",		check_text },
+	[K_DEFAULT] =	{ "default_account",	check_name },
+};
+
+/* Record "FILE:LINE: ..." unless an error is recorded already. */
+static int __attribute__((format(printf, 3, 4)))
+cfail(struct parse *p, int line, const char *fmt, ...)
+{
+	char	 msg[RESULT_MSG_MAX];
+	va_list	 ap;
+
+	if (p->res.set)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	p->errline = line;
+	return result_fail(&p->res, EX_CONFIG, "%s:%d: %s", p->path, line,
+	    msg);
+}
+
+/* a + "/" + b, allocated. */
+static char *
+path_join(const char *a, size_t alen, const char *b, struct result *res)
+{
+	size_t	 blen = strlen(b);
+	char	*s;
+
+	if ((s = xmalloc(alen + 1 + blen + 1, res)) == NULL)
+		return NULL;
+	memcpy(s, a, alen);
+	s[alen] = '/';
+	memcpy(s + alen + 1, b, blen + 1);
+	return s;
+}
+
+/* Control bytes other than TAB; white space too unless allowed. */
+static int
+bad_chars(const char *v, int space_ok)
+{
+	const unsigned char *c;
+
+	for (c = (const unsigned char *)v; *c != '\0'; c++) {
+		if (*c == '\t' && space_ok)
+			continue;
+		if (iscntrl(*c) || (isspace(*c) && !space_ok))
+			return 1;
+	}
+	return 0;
+}
+
+/* Strings that must be one word: host, from, domain. */
+static char *
+check_word(struct parse *p, const char *key, const char *v)
+{
+	if (bad_chars(v, 0)) {
+		cfail(p, p->lineno, "%s must not contain white space or "
+		    "control characters", key);
+		return NULL;
+	}
+	return xstrdup(v, &p->res);
+}
+
+/* Free text (user, password, password_command, a path). */
+static char *
+check_text(struct parse *p, const char *key, const char *v)
+{
+	if (bad_chars(v, 1)) {
+		cfail(p, p->lineno, "%s must not contain control characters",
+		    key);
+		return NULL;
+	}
+	return xstrdup(v, &p->res);
+}
+
+/* Decimal digits only: no sign, no space, no trailing junk. */
+static int
+parse_number(const char *s, long min, long max, long *out)
+{
+	char	*end;
+	long	 v;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static char *
+check_range(struct parse *p, const char *key, const char *v, long max)
+{
+	long	 n;
+
+	if (parse_number(v, 1, max, &n) == -1) {
+		cfail(p, p->lineno, "%s must be a number from 1 to %ld, "
+		    "not '%s'", key, max, v);
+		return NULL;
+	}
+	return xstrdup(v, &p->res);
+}
+
+static char *
+check_port(struct parse *p, const char *key, const char *v)
+{
+	return check_range(p, key, v, PORT_MAX);
+}
+
+static char *
+check_timeout(struct parse *p, const char *key, const char *v)
+{
+	return check_range(p, key, v, TIMEOUT_MAX);
+}
+
+/* One of a NULL-terminated list, any case; returns the lower-case form. */
+static char *
+check_choice(struct parse *p, const char *key, const char *v,
+    const char *const *choices, const char *hint)
+{
+	for (; *choices != NULL; choices++)
+		if (strcasecmp(v, *choices) == 0)
+			return xstrdup(*choices, &p->res);
+	cfail(p, p->lineno, "%s must be %s, not '%s'", key, hint, v);
+	return NULL;
+}
+
+static char *
+check_tls(struct parse *p, const char *key, const char *v)
+{
+	static const char *const c[] = { "smtps", "starttls", NULL };
+
+	return check_choice(p, key, v, c, "smtps or starttls");
+}
+
+static char *
+check_auth(struct parse *p, const char *key, const char *v)
+{
+	static const char *const c[] = { "auto", "plain", "login", NULL };
+
+	return check_choice(p, key, v, c, "auto, plain or login");
+}
+
+/* A relative path is taken from the configuration file's directory. */
+static char *
+check_trust(struct parse *p, const char *key, const char *v)
+{
+	const char	*slash;
+
+	if (bad_chars(v, 1)) {
+		cfail(p, p->lineno, "%s must not contain control characters",
+		    key);
+		return NULL;
+	}
+	if (v[0] == '~') {
+		cfail(p, p->lineno, "%s: '~' is not expanded; give an absolute "
+		    "path or one relative to the directory of %s", key,
+		    p->path);
+		return NULL;
+	}
+	if (v[0] == '/' || (slash = strrchr(p->path, '/')) == NULL)
+		return xstrdup(v, &p->res);
+	if (slash == p->path)
+		return path_join("", 0, v, &p->res);
+	return path_join(p->path, (size_t)(slash - p->path), v, &p->res);
+}
+
+static int
+valid_name(const char *s, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '.' &&
+		    s[i] != '_' && s[i] != '-')
+			return 0;
+	return len > 0;
+}
+
+static char *
+check_name(struct parse *p, const char *key, const char *v)
+{
+	if (!valid_name(v, strlen(v))) {
+		cfail(p, p->lineno, "%s: '%s' is not an account name", key, v);
+		return NULL;
+	}
+	return xstrdup(v, &p->res);
+}
+
+/* Wipe values that may hold a secret (a command may embed one). */
+static void
+free_value(char *v, enum key k)
+{
+	if (v != NULL && (k == K_PW || k == K_PWCMD))
+		explicit_bzero(v, strlen(v));
+	free(v);
+}
+
+static void
+section_free(struct section *sec)
+{
+	int	 k;
+
+	for (k = 0; k < K_NKEYS; k++)
+		free_value(sec->val[k], (enum key)k);
+	free(sec->name);
+	memset(sec, 0, sizeof(*sec));
+}
+
+/* The account section called name, or NULL. */
+static const struct section *
+section_find(const struct parse *p, const char *name, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->nsects; i++)
+		if (strlen(p->sects[i].name) == len &&
+		    memcmp(p->sects[i].name, name, len) == 0)
+			return &p->sects[i];
+	return NULL;
+}
+
+/* Open [name]: the defaults or a new account. */
+static int
+section_open(struct parse *p, const char *name, size_t len)
+{
+	const struct section *old;
+	struct section	*sec, *v;
+
+	if (len == strlen(DEFAULTS) && memcmp(name, DEFAULTS, len) == 0)
+		sec = &p->defaults;
+	else if ((old = section_find(p, name, len)) != NULL)
+		return cfail(p, p->lineno, "duplicate section [%.*s] (first "
+		    "on line %d)", (int)len, name, old->line);
+	else {
+		if (p->nsects == SECTIONS_MAX)
+			return cfail(p, p->lineno, "more than %d sections",
+			    SECTIONS_MAX);
+		v = xreallocarray(p->sects, p->nsects + 1, sizeof(*v),
+		    &p->res);
+		if (v == NULL)
+			return -1;
+		p->sects = v;
+		sec = &p->sects[p->nsects++];
+		memset(sec, 0, sizeof(*sec));
+	}
+	if (sec->line != 0)
+		return cfail(p, p->lineno, "duplicate section [%.*s] (first "
+		    "on line %d)", (int)len, name, sec->line);
+	if ((sec->name = xstrndup(name, len, &p->res)) == NULL)
+		return -1;
+	sec->line = p->lineno;
+	p->cur = sec;
+	return 0;
+}
+
+/* A "[name]" line; s starts at '['. */
+static int
+section_header(struct parse *p, const char *s)
+{
+	const char	*end, *rest;
+	size_t		 len, max;
+
+	if ((end = strchr(s, ']')) == NULL)
+		return cfail(p, p->lineno, "'[' without ']'");
+	for (rest = end + 1; isspace((unsigned char)*rest); rest++)
+		continue;
+	if (*rest != '\0' && *rest != ';' && *rest != '#')
+		return cfail(p, p->lineno, "text after ']'");
+	len = (size_t)(end - s - 1);
+	/* inih would cut the name short without a word. */
+	max = CONFIG_NAME_MAX < INIH_SECTION_MAX - 1 ? CONFIG_NAME_MAX :
+	    INIH_SECTION_MAX - 1;
+	if (len > max)
+		return cfail(p, p->lineno, "section name longer than %zu "
+		    "bytes", max);
+	if (!valid_name(s + 1, len))
+		return cfail(p, p->lineno, "section name '%.*s' must be "
+		    "letters, digits, '.', '_' or '-'", (int)len, s + 1);
+	return section_open(p, s + 1, len);
+}
+
+/*
+ * One raw line into p->buf without its LF (nor a CR before it).  Returns
+ * 1 and its full length in *len (which may exceed the buffer), 0 at the
+ * end of the file, -1 on a read error.
+ */
+static int
+read_line(struct parse *p, size_t *len, int *nul)
+{
+	size_t	 n = 0, keep;
+	int	 c;
+
+	*nul = 0;
+	*len = 0;
+	while ((c = getc(p->fp)) != EOF && c != '\n') {
+		if (c == '\0')
+			*nul = 1;
+		if (n < sizeof(p->buf) - 1)
+			p->buf[n] = (char)c;
+		n++;
+	}
+	if (ferror(p->fp)) {
+		p->errline = p->lineno + 1;
+		return result_fail(&p->res, EX_IOERR, "%s:%d: cannot read: %s",
+		    p->path, p->errline, strerror(errno));
+	}
+	if (c == EOF && n == 0)
+		return 0;
+	keep = n < sizeof(p->buf) - 1 ? n : sizeof(p->buf) - 1;
+	if (n == keep && n > 0 && p->buf[n - 1] == '\r')
+		n = --keep;
+	p->buf[keep] = '\0';
+	*len = n;
+	return 1;
+}
+
+/* Check one line; returns where inih's view of it starts, or NULL. */
+static const char *
+check_line(struct parse *p, size_t len, int nul, size_t limit)
+{
+	const char	*s = p->buf;
+
+	if (p->lineno == 1 && len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
+		s += 3;			/* a UTF-8 byte order mark */
+		len -= 3;
+	}
+	if (len > limit) {
+		cfail(p, p->lineno, "line longer than %zu bytes", limit);
+		return NULL;
+	}
+	if (nul) {
+		cfail(p, p->lineno, "NUL byte in line");
+		return NULL;
+	}
+	/* No leading white space, so inih sees no continuation lines. */
+	while (isspace((unsigned char)*s))
+		s++;
+	if (*s == '[' && section_header(p, s) == -1)
+		return NULL;
+	return s;
+}
+
+/* inih's fgets-style reader: hand it one checked line. */
+static char *
+reader(char *str, int num, void *arg)
+{
+	struct parse	*p = arg;
+	const char	*s;
+	size_t		 len, limit;
+	int		 nul;
+
+	if (p->res.set || num < 3)
+		return NULL;		/* stop at the first error */
+	if (read_line(p, &len, &nul) != 1)
+		return NULL;
+	p->lineno++;
+	/* inih needs room for the LF and the NUL. */
+	limit = (size_t)num - 2;
+	if (limit > CONFIG_LINE_MAX)
+		limit = CONFIG_LINE_MAX;
+	if ((s = check_line(p, len, nul, limit)) == NULL)
+		return NULL;
+	len = strlen(s);
+	memcpy(str, s, len);
+	str[len] = '\n';
+	str[len + 1] = '\0';
+	return str;
+}
+
+static int
+key_lookup(const char *name)
+{
+	int	 k;
+
+	for (k = 0; k < K_NKEYS; k++)
+		if (strcmp(keys[k].name, name) == 0)
+			return k;
+	return -1;
+}
+
+static int
+set_key(struct parse *p, const char *section, const char *name,
+    const char *value)
+{
+	struct section	*sec = p->cur;
+	int		 k;
+
+	if (sec == NULL)
+		return cfail(p, p->lineno, "key '%s' outside any section",
+		    name);
+	if (strcmp(section, sec->name) != 0)
+		return cfail(p, p->lineno, "the INI parser cut section "
+		    "name [%s] short", sec->name);
+	if ((k = key_lookup(name)) == -1)
+		return cfail(p, p->lineno, "unknown key '%s' in [%s]", name,
+		    sec->name);
+	if (k == K_DEFAULT && sec != &p->defaults)
+		return cfail(p, p->lineno, "default_account is only valid in "
+		    "[" DEFAULTS "]");
+	if (sec->vline[k] != 0)
+		return cfail(p, p->lineno, "duplicate key '%s' in [%s] (first "
+		    "on line %d)", name, sec->name, sec->vline[k]);
+	if (*value == '\0')
+		return cfail(p, p->lineno, "empty value for '%s'", name);
+	if ((sec->val[k] = keys[k].check(p, name, value)) == NULL) {
+		if (p->errline == 0)
+			p->errline = p->lineno;	/* out of memory */
+		return -1;
+	}
+	sec->vline[k] = p->lineno;
+	if ((k == K_PW || k == K_PWCMD) && p->secret_line == 0)
+		p->secret_line = p->lineno;
+	return 0;
+}
+
+static int
+handler(void *arg, const char *section, const char *name, const char *value)
+{
+	if (name == NULL || value == NULL)
+		return 1;		/* an inih that announces sections */
+	return set_key(arg, section, name, value) == 0;
+}
+
+/* Run inih over the file; the earliest error goes to res. */
+static int
+parse_file(struct parse *p, struct result *res)
+{
+	int	 rv;
+
+	rv = ini_parse_stream(reader, p, handler, p);
+	if (rv == -2)
+		return result_fail(res, EX_OSERR, "out of memory");
+	/* inih's own complaint is a line without '=' (or ':'). */
+	if (rv > 0 && (!p->res.set || rv < p->errline))
+		return result_fail(res, EX_CONFIG, "%s:%d: expected [section], "
+		    "key = value, or a comment", p->path, rv);
+	if (p->res.set)
+		return result_fail(res, p->res.exitcode, "%s", p->res.msg);
+	return 0;
+}
+
+/* DESIGN.md 7: a file with a password is the user's and no one else's. */
+static int
+check_perms(const struct parse *p, int fd, struct result *res)
+{
+	struct stat	 st;
+
+	if (p->secret_line == 0)
+		return 0;
+	if (fstat(fd, &st) == -1)
+		return result_fail(res, EX_OSERR, "%s: %s", p->path,
+		    strerror(errno));
+	if (st.st_uid != geteuid())
+		return result_fail(res, EX_CONFIG, "%s holds a password or "
+		    "password_command (line %d) but belongs to uid %u, not to "
+		    "you (uid %u); use a file of your own with mode 600",
+		    p->path, p->secret_line, (unsigned)st.st_uid,
+		    (unsigned)geteuid());
+	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+		return result_fail(res, EX_CONFIG, "%s holds a password or "
+		    "password_command (line %d) but is open to group or "
+		    "others (mode %04o); fix with: chmod 600 %s", p->path,
+		    p->secret_line, (unsigned)(st.st_mode & 07777), p->path);
+	return 0;
+}
+
+static int
+dup_opt(char **dst, const char *src, struct result *res)
+{
+	if (src == NULL)
+		return 0;
+	return (*dst = xstrdup(src, res)) == NULL ? -1 : 0;
+}
+
+/* The account's own value, else the one from [defaults]. */
+static const char *
+effective(const struct parse *p, const struct section *sec, enum key k, int *line)
+{
+	const struct section *from;
+
+	from = sec->val[k] != NULL ? sec : &p->defaults;
+	if (line != NULL)
+		*line = from->vline[k];
+	return from->val[k];
+}
+
+static int
+check_account(const struct parse *p, const struct section *sec,
+    struct result *res)
+{
+	int	 pwline, cmdline;
+
+	if (effective(p, sec, K_HOST, NULL) == NULL)
+		return result_fail(res, EX_CONFIG, "%s:%d: account '%s' has "
+		    "no host", p->path, sec->line, sec->name);
+	if (effective(p, sec, K_PW, &pwline) != NULL &&
+	    effective(p, sec, K_PWCMD, &cmdline) != NULL)
+		return result_fail(res, EX_CONFIG, "%s:%d: account '%s' has "
+		    "both password (line %d) and password_command (line %d); "
+		    "keep one", p->path, sec->line, sec->name, pwline, cmdline);
+	return 0;
+}
+
+static int
+build_account(struct account *a, const struct parse *p,
+    const struct section *sec, struct result *res)
+{
+	const char	*tls, *port, *timeout;
+
+	if (check_account(p, sec, res) == -1)
+		return -1;
+	tls = effective(p, sec, K_TLS, NULL);
+	a->tls = tls != NULL && strcmp(tls, "starttls") == 0 ?
+	    TLS_STARTTLS : TLS_SMTPS;
+	/* Both were checked by parse_number() already. */
+	port = effective(p, sec, K_PORT, NULL);
+	a->port = port != NULL ? (int)strtol(port, NULL, 10) :
+	    a->tls == TLS_STARTTLS ? PORT_SUBMISSION : PORT_SMTPS;
+	timeout = effective(p, sec, K_TIMEOUT, NULL);
+	a->timeout = timeout != NULL ? (int)strtol(timeout, NULL, 10) :
+	    TIMEOUT_DEFAULT;
+	a->line = sec->line;
+	if (effective(p, sec, K_AUTH, NULL) == NULL &&
+	    (a->auth = xstrdup("auto", res)) == NULL)
+		return -1;
+	if (dup_opt(&a->name, sec->name, res) == -1 ||
+	    dup_opt(&a->file, p->path, res) == -1 ||
+	    dup_opt(&a->host, effective(p, sec, K_HOST, NULL), res) == -1 ||
+	    dup_opt(&a->user, effective(p, sec, K_USER, NULL), res) == -1 ||
+	    dup_opt(&a->from, effective(p, sec, K_FROM, NULL), res) == -1 ||
+	    dup_opt(&a->auth, effective(p, sec, K_AUTH, NULL), res) == -1 ||
+	    dup_opt(&a->tls_trust_file, effective(p, sec, K_TRUST, NULL),
+	    res) == -1 ||
+	    dup_opt(&a->domain, effective(p, sec, K_DOMAIN, NULL), res) == -1 ||
+	    dup_opt(&a->password_command, effective(p, sec, K_PWCMD, NULL),
+	    res) == -1 ||
+	    dup_opt(&a->password, effective(p, sec, K_PW, NULL), res) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+build(struct config *cfg, const struct parse *p, struct result *res)
+{
+	const char	*def;
+	size_t		 i;
+
+	if (p->nsects == 0)
+		return result_fail(res, EX_CONFIG, "%s: no account; add a "
+		    "section such as [name] with host = ...", p->path);
+	def = p->defaults.val[K_DEFAULT];
+	if (def != NULL && section_find(p, def, strlen(def)) == NULL)
+		return result_fail(res, EX_CONFIG, "%s:%d: default_account "
+		    "'%s': no such account", p->path,
+		    p->defaults.vline[K_DEFAULT], def);
+	if ((cfg->accounts = xcalloc(p->nsects, sizeof(*cfg->accounts),
+	    res)) == NULL)
+		return -1;
+	for (i = 0; i < p->nsects; i++) {
+		cfg->naccounts++;	/* so config_free() sees it */
+		if (build_account(&cfg->accounts[i], p, &p->sects[i],
+		    res) == -1)
+			return -1;
+	}
+	if (dup_opt(&cfg->default_account, def, res) == -1 ||
+	    dup_opt(&cfg->path, p->path, res) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+parse_free(struct parse *p)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->nsects; i++)
+		section_free(&p->sects[i]);
+	free(p->sects);
+	section_free(&p->defaults);
+	explicit_bzero(p->buf, sizeof(p->buf));
+}
+
+/* Read the open file fd (which this closes) into cfg. */
+static int
+load_fd(struct config *cfg, const char *path, int fd, struct result *res)
+{
+	struct parse	 p;
+	int		 rv = -1;
+
+	memset(&p, 0, sizeof(p));
+	p.path = path;
+	if ((p.fp = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		return result_fail(res, EX_OSERR, "%s: %s", path,
+		    strerror(errno));
+	}
+	if (parse_file(&p, res) == 0 && check_perms(&p, fd, res) == 0 &&
+	    build(cfg, &p, res) == 0)
+		rv = 0;
+	fclose(p.fp);
+	parse_free(&p);
+	return rv;
+}
+
+/* 0 and *fdp; 1 when missing and missing_ok; -1 with the error in res. */
+static int
+open_config(const char *path, int missing_ok, int *fdp, struct result *res)
+{
+	struct stat	 st;
+	int		 fd, saved;
+
+	/* O_NONBLOCK: a FIFO named by -C must not hang us. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd == -1 && missing_ok && (errno == ENOENT || errno == ENOTDIR))
+		return 1;
+	if (fd == -1 || fstat(fd, &st) == -1) {
+		saved = errno;
+		if (fd != -1)
+			close(fd);
+		return result_fail(res, EX_CONFIG, "cannot open %s: %s", path,
+		    strerror(saved));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return result_fail(res, EX_CONFIG, "cannot open %s: not a "
+		    "regular file", path);
+	}
+	*fdp = fd;
+	return 0;
+}
+
+/* $XDG_CONFIG_HOME/stamp/stamp.ini, or ~/.config/stamp/stamp.ini. */
+static char *
+user_config(struct result *res)
+{
+	const char	*dir, *home;
+	struct passwd	*pw;
+	char		*cfgdir, *path;
+
+	dir = getenv("XDG_CONFIG_HOME");
+	if (dir != NULL && dir[0] == '/')	/* relative: ignore (XDG) */
+		return path_join(dir, strlen(dir), USER_CONFIG, res);
+	home = getenv("HOME");
+	if ((home == NULL || home[0] == '\0') &&
+	    (pw = getpwuid(getuid())) != NULL)
+		home = pw->pw_dir;
+	if (home == NULL || home[0] == '\0')
+		return NULL;
+	if ((cfgdir = path_join(home, strlen(home), ".config", res)) == NULL)
+		return NULL;
+	path = path_join(cfgdir, strlen(cfgdir), USER_CONFIG, res);
+	free(cfgdir);
+	return path;
+}
+
+/*
+ * Open the first file of the search order into *pathp and *fdp.  A
+ * missing file is skipped; one that exists but cannot be read is an error.
+ */
+static int
+find_config(char **pathp, int *fdp, struct result *res)
+{
+	char	*try[2] = { NULL, NULL };
+	size_t	 n = 0, i;
+	int	 rv = -1;
+
+	if ((try[n] = user_config(res)) != NULL)
+		n++;
+	else if (res->set)
+		goto out;
+	if ((try[n] = xstrdup(SYSTEM_CONFIG, res)) == NULL)
+		goto out;
+	n++;
+	for (i = 0, rv = 1; i < n && rv == 1; i++)
+		if ((rv = open_config(try[i], 1, fdp, res)) == 0) {
+			*pathp = try[i];
+			try[i] = NULL;
+		}
+	if (rv == 1)
+		rv = result_fail(res, EX_CONFIG, "no configuration file (tried "
+		    "%s%s%s); create one or give -C FILE", try[0],
+		    n > 1 ? ", " : "", n > 1 ? try[1] : "");
+out:
+	free(try[0]);
+	free(try[1]);
+	return rv;
+}
+
+int
+config_load(struct config *cfg, const char *explicit_path, struct result *res)
+{
+	char	*path = NULL;
+	int	 fd, rv;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (explicit_path != NULL) {
+		if (open_config(explicit_path, 0, &fd, res) == -1)
+			return -1;
+		if ((path = xstrdup(explicit_path, res)) == NULL) {
+			close(fd);
+			return -1;
+		}
+	} else if (find_config(&path, &fd, res) == -1)
+		return -1;
+	rv = load_fd(cfg, path, fd, res);
+	free(path);
+	if (rv == -1)
+		config_free(cfg);
+	return rv;
+}
+
+static const struct account *
+find_account(const struct config *cfg, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < cfg->naccounts; i++)
+		if (strcmp(cfg->accounts[i].name, name) == 0)
+			return &cfg->accounts[i];
+	return NULL;
+}
+
+const struct account *
+config_choose(const struct config *cfg, const char *name, struct result *res)
+{
+	const struct account	*a;
+
+	if (name != NULL) {
+		if ((a = find_account(cfg, name)) == NULL)
+			result_fail(res, EX_CONFIG, "no account '%s' in %s",
+			    name, cfg->path);
+		return a;
+	}
+	if (cfg->default_account != NULL) {
+		if ((a = find_account(cfg, cfg->default_account)) == NULL)
+			result_fail(res, EX_CONFIG, "default_account '%s' is "
+			    "not an account in %s", cfg->default_account,
+			    cfg->path);
+		return a;
+	}
+	if (cfg->naccounts == 1)
+		return &cfg->accounts[0];
+	if (cfg->naccounts == 0)
+		result_fail(res, EX_CONFIG, "%s has no account", cfg->path);
+	else
+		result_fail(res, EX_CONFIG, "%s has several accounts and no "
+		    "default_account; pick one with -a", cfg->path);
+	return NULL;
+}
+
+static void
+wipe_free(char *s)
+{
+	if (s != NULL)
+		explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+static void
+account_free(struct account *a)
+{
+	free(a->name);
+	free(a->host);
+	free(a->user);
+	free(a->from);
+	free(a->auth);
+	free(a->tls_trust_file);
+	free(a->domain);
+	wipe_free(a->password_command);
+	wipe_free(a->password);
+	free(a->file);
+	memset(a, 0, sizeof(*a));
+}
+
+void
+config_free(struct config *cfg)
+{
+	size_t	 i;
+
+	for (i = 0; i < cfg->naccounts; i++)
+		account_free(&cfg->accounts[i]);
+	free(cfg->accounts);
+	free(cfg->default_account);
+	free(cfg->path);
+	memset(cfg, 0, sizeof(*cfg));
+}

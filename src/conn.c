@@ -1,0 +1,315 @@
+/*
+ * conn.c - TCP with deadlines, buffered I/O, and the switch to TLS.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include "conn.h"
+#include "result.h"
+#include "tls.h"
+#include "util.h"
+
+struct conn {
+	int		 fd;
+	struct tls	*tls;
+	int		 io_ms;
+	int		 dead;		/* an I/O error or timeout happened */
+	const char	*stage;
+	size_t		 rpos, rlen;
+	size_t		 wlen;
+	char		 rbuf[CONN_RBUF];
+	char		 wbuf[CONN_WBUF];
+};
+
+void
+conn_stage(struct conn *c, const char *stage)
+{
+	c->stage = stage;
+}
+
+/* Wait for fd to be ready for ev; 1 ready, 0 timeout, -1 error. */
+static int
+wait_fd(int fd, short ev, int ms)
+{
+	struct pollfd	 p = { .fd = fd, .events = ev };
+	long long	 end = now_ms() + ms;
+	int		 n;
+
+	for (;;) {
+		n = poll(&p, 1, ms);
+		if (n >= 0)
+			return n;
+		if (errno != EINTR)
+			return -1;
+		if ((ms = (int)(end - now_ms())) < 0)
+			return 0;
+	}
+}
+
+/* One address: 0 connected, -1 with errno set. */
+static int
+try_addr(const struct addrinfo *ai, long long deadline)
+{
+	int		 fd, err = 0, one = 1, ms;
+	socklen_t	 len = sizeof(err);
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, ai->ai_protocol);
+	if (fd == -1)
+		return -1;
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
+		if (errno != EINPROGRESS)
+			goto fail;
+		ms = (int)(deadline - now_ms());
+		if (ms <= 0 || wait_fd(fd, POLLOUT, ms) != 1) {
+			errno = ETIMEDOUT;
+			goto fail;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+			goto fail;
+		if (err != 0) {
+			errno = err;
+			goto fail;
+		}
+	}
+	/* Commands are small and sent as whole groups: no Nagle delay. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return fd;
+fail:
+	err = errno;
+	close(fd);
+	errno = err;
+	return -1;
+}
+
+static int
+resolve(const char *host, int port, struct addrinfo **ai, struct result *res)
+{
+	struct addrinfo	 hints = { .ai_socktype = SOCK_STREAM };
+	char		 serv[16];
+	int		 e;
+
+	snprintf(serv, sizeof(serv), "%d", port);
+	e = getaddrinfo(host, serv, &hints, ai);
+	if (e == 0)
+		return 0;
+	if (e == EAI_NONAME || e == EAI_NODATA)
+		return result_fail(res, EX_NOHOST, "connect to %s:%d: host "
+		    "not found", host, port);
+	return result_fail(res, EX_TEMPFAIL, "connect to %s:%d: %s", host,
+	    port, e == EAI_SYSTEM ? strerror(errno) : gai_strerror(e));
+}
+
+int
+conn_open(struct conn **cp, const char *host, int port, int connect_ms,
+    int io_ms, struct result *res)
+{
+	struct addrinfo	*ai, *a;
+	struct conn	*c;
+	long long	 deadline = now_ms() + connect_ms;
+	int		 fd = -1, err = ETIMEDOUT;
+
+	*cp = NULL;
+	if (resolve(host, port, &ai, res) == -1)
+		return -1;
+	/* Every address shares one budget (DESIGN.md section 4). */
+	for (a = ai; a != NULL && fd == -1 && now_ms() < deadline;
+	    a = a->ai_next)
+		if ((fd = try_addr(a, deadline)) == -1)
+			err = errno;
+	freeaddrinfo(ai);
+	if (fd == -1)
+		return result_fail(res, EX_TEMPFAIL, "connect to %s:%d: %s",
+		    host, port, err == ETIMEDOUT ? "timed out" :
+		    strerror(err));
+	if ((c = xcalloc(1, sizeof(*c), res)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	c->fd = fd;
+	c->io_ms = io_ms;
+	c->stage = "connect";
+	*cp = c;
+	return 0;
+}
+
+int
+conn_starttls(struct conn *c, const struct tls_opts *o, struct result *res)
+{
+	if (c->rpos < c->rlen) {
+		c->dead = 1;
+		return result_fail(res, EX_PROTOCOL, "%s: the server sent "
+		    "data before the TLS handshake (a man in the middle?)",
+		    c->stage);
+	}
+	if (tls_start(&c->tls, c->fd, o, c->io_ms, c->stage, res) == -1) {
+		c->dead = 1;
+		return -1;
+	}
+	return 0;
+}
+
+int
+conn_is_tls(const struct conn *c)
+{
+	return c->tls != NULL;
+}
+
+const char *
+conn_tls_version(const struct conn *c)
+{
+	return c->tls ? tls_version(c->tls) : NULL;
+}
+
+static int
+plain_write(struct conn *c, const char *p, size_t n, struct result *res)
+{
+	ssize_t	 w;
+	int	 r;
+
+	while (n > 0) {
+		w = write(c->fd, p, n);
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w == -1 && errno != EAGAIN && errno != EINTR)
+			return result_fail(res, EX_TEMPFAIL, "%s: connection "
+			    "lost: %s", c->stage, strerror(errno));
+		if ((r = wait_fd(c->fd, POLLOUT, c->io_ms)) != 1)
+			return result_fail(res, EX_TEMPFAIL, "%s: %s",
+			    c->stage, r == 0 ? "timed out sending" :
+			    strerror(errno));
+	}
+	return 0;
+}
+
+int
+conn_flush(struct conn *c, struct result *res)
+{
+	int	 r;
+
+	if (c->dead)
+		return result_fail(res, EX_TEMPFAIL, "%s: connection lost",
+		    c->stage);
+	if (c->wlen == 0)
+		return 0;
+	if (c->tls)
+		r = tls_write(c->tls, c->wbuf, c->wlen, c->io_ms, c->stage,
+		    res);
+	else
+		r = plain_write(c, c->wbuf, c->wlen, res);
+	c->wlen = 0;
+	if (r == -1)
+		c->dead = 1;
+	return r;
+}
+
+int
+conn_write(struct conn *c, const void *buf, size_t n, struct result *res)
+{
+	const char	*p = buf;
+	size_t		 k;
+
+	while (n > 0) {
+		if (c->wlen == sizeof(c->wbuf) && conn_flush(c, res) == -1)
+			return -1;
+		k = sizeof(c->wbuf) - c->wlen;
+		if (k > n)
+			k = n;
+		memcpy(c->wbuf + c->wlen, p, k);
+		c->wlen += k;
+		p += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/* Read more bytes into rbuf; -1 on EOF, error or timeout. */
+static int
+fill(struct conn *c, struct result *res)
+{
+	ssize_t	 n;
+	int	 r;
+
+	if (c->rpos > 0) {
+		memmove(c->rbuf, c->rbuf + c->rpos, c->rlen - c->rpos);
+		c->rlen -= c->rpos;
+		c->rpos = 0;
+	}
+	if (c->tls)
+		n = tls_read(c->tls, c->rbuf + c->rlen,
+		    sizeof(c->rbuf) - c->rlen, c->io_ms, c->stage, res);
+	else {
+		if ((r = wait_fd(c->fd, POLLIN, c->io_ms)) != 1)
+			return result_fail(res, EX_TEMPFAIL, "%s: %s",
+			    c->stage, r == 0 ? "timed out waiting for the "
+			    "server" : strerror(errno));
+		do
+			n = read(c->fd, c->rbuf + c->rlen,
+			    sizeof(c->rbuf) - c->rlen);
+		while (n == -1 && errno == EINTR);
+		if (n == -1)
+			return result_fail(res, EX_TEMPFAIL, "%s: connection "
+			    "lost: %s", c->stage, strerror(errno));
+	}
+	if (n == 0)
+		return result_fail(res, EX_TEMPFAIL, "%s: connection closed "
+		    "by the server", c->stage);
+	if (n < 0)
+		return -1;
+	c->rlen += (size_t)n;
+	return 0;
+}
+
+int
+conn_getline(struct conn *c, char *buf, size_t max, size_t *len,
+    struct result *res)
+{
+	char	*nl;
+	size_t	 n;
+
+	if (conn_flush(c, res) == -1)
+		return -1;
+	while ((nl = memchr(c->rbuf + c->rpos, '\n', c->rlen - c->rpos))
+	    == NULL) {
+		if (c->rlen - c->rpos > max + 1)
+			return result_fail(res, EX_PROTOCOL, "%s: reply line "
+			    "longer than %zu bytes", c->stage, max);
+		if (fill(c, res) == -1) {
+			c->dead = 1;
+			return -1;
+		}
+	}
+	n = (size_t)(nl - (c->rbuf + c->rpos));
+	if (n > 0 && nl[-1] == '\r')
+		n--;
+	if (n > max)
+		return result_fail(res, EX_PROTOCOL, "%s: reply line longer "
+		    "than %zu bytes", c->stage, max);
+	memcpy(buf, c->rbuf + c->rpos, n);
+	buf[n] = '\0';
+	*len = n;
+	c->rpos = (size_t)(nl - c->rbuf) + 1;
+	return 0;
+}
+
+void
+conn_close(struct conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->tls)
+		tls_free(c->tls);
+	close(c->fd);
+	free(c);
+}

@@ -1,0 +1,57 @@
+/*
+ * conn.h - a connection to the server: connect with a deadline over
+ * every address of the host, buffered line reads, coalesced writes, and
+ * an optional TLS layer (tls.h).  Knows nothing of SMTP.
+ */
+#ifndef STAMP_CONN_H
+#define STAMP_CONN_H
+
+#include <stddef.h>
+
+struct result;
+struct tls_opts;
+
+#define CONN_RBUF	(16 * 1024)	/* read block */
+#define CONN_WBUF	(64 * 1024)	/* writes are flushed in this size */
+
+struct conn;
+
+/*
+ * Connect to host:port.  All addresses share connect_ms.  io_ms bounds
+ * every later wait for the server.  Errors: unknown host -> EX_NOHOST;
+ * DNS temporary failure, refused, unreachable, timeout -> EX_TEMPFAIL.
+ */
+int	 conn_open(struct conn **, const char *host, int port, int connect_ms,
+	    int io_ms, struct result *);
+
+/*
+ * Start TLS.  Bytes that the server sent and we have not read yet (data
+ * after "220" to STARTTLS) are a protocol error (EX_PROTOCOL): they
+ * could be injected by a man in the middle (RFC 3207 section 6).
+ */
+int	 conn_starttls(struct conn *, const struct tls_opts *, struct result *);
+
+int	 conn_is_tls(const struct conn *);
+const char *conn_tls_version(const struct conn *);	/* NULL: plain */
+
+/*
+ * Name the protocol stage for error messages ("RCPT TO:<b@x>"); the
+ * string must outlive the next conn call.  Errors read "STAGE: why".
+ */
+void	 conn_stage(struct conn *, const char *stage);
+
+/* Queue bytes; flushed when the buffer fills or before a read. */
+int	 conn_write(struct conn *, const void *, size_t, struct result *);
+int	 conn_flush(struct conn *, struct result *);
+
+/*
+ * Flush, then read one line into buf (at most max bytes, without CRLF;
+ * NUL-terminated, so buf needs max + 1).  A longer line -> EX_PROTOCOL;
+ * EOF or timeout -> EX_TEMPFAIL.
+ */
+int	 conn_getline(struct conn *, char *buf, size_t max, size_t *len,
+	    struct result *);
+
+void	 conn_close(struct conn *);
+
+#endif

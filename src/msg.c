@@ -1,0 +1,179 @@
+/*
+ * msg.c - stdin to EOF into a bounded spool (DESIGN.md section 4).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "msg.h"
+#include "result.h"
+#include "util.h"
+
+#define MSG_READ_BLOCK	(64 * 1024)
+
+static int
+has_8bit(const char *p, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)p[i] >= 0x80)
+			return 1;
+	return 0;
+}
+
+/* For file systems without O_TMPFILE: create, then unlink at once. */
+static int
+tmpfile_mkstemp(const char *dir)
+{
+	char	 path[4096];
+	int	 fd, n;
+
+	n = snprintf(path, sizeof(path), "%s/stamp.XXXXXX", dir);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = mkostemp(path, O_CLOEXEC)) != -1)
+		unlink(path);
+	return fd;
+}
+
+/* An unlinked 0600 file in $TMPDIR: nobody else can open it. */
+static int
+tmpfile_open(struct result *res)
+{
+	const char	*dir = getenv("TMPDIR");
+	int		 fd;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd == -1 && (errno == EOPNOTSUPP || errno == EISDIR))
+		fd = tmpfile_mkstemp(dir);
+	if (fd == -1)
+		result_fail(res, EX_CANTCREAT,
+		    "cannot create a spool file in %s: %s", dir,
+		    strerror(errno));
+	return fd;
+}
+
+/* Move the in-memory spool to a temp file once it outgrows memory. */
+static int
+spill(struct msg *m, struct result *res)
+{
+	if ((m->fd = tmpfile_open(res)) == -1)
+		return -1;
+	m->owned_fd = 1;
+	if (write_all(m->fd, m->mem, (size_t)m->size) == -1)
+		return result_fail(res, EX_IOERR, "spool file: %s",
+		    strerror(errno));
+	free(m->mem);
+	m->mem = NULL;
+	return 0;
+}
+
+static int
+append(struct msg *m, const char *p, size_t n, struct result *res)
+{
+	if (m->fd == -1 && (size_t)m->size + n > MSG_MEM_MAX &&
+	    spill(m, res) == -1)
+		return -1;
+	if (m->fd != -1) {
+		if (write_all(m->fd, p, n) == -1)
+			return result_fail(res, EX_IOERR, "spool file: %s",
+			    strerror(errno));
+	} else
+		memcpy(m->mem + m->size, p, n);
+	m->size += (off_t)n;
+	return 0;
+}
+
+/* A regular file on stdin is used in place; only scan it for 8-bit. */
+static int
+use_in_place(struct msg *m, int fd, const struct stat *st,
+    struct result *res)
+{
+	char	 buf[MSG_READ_BLOCK];
+	off_t	 off;
+	ssize_t	 n;
+
+	if ((m->base = lseek(fd, 0, SEEK_CUR)) == -1)
+		m->base = 0;
+	m->fd = fd;
+	m->size = st->st_size > m->base ? st->st_size - m->base : 0;
+	for (off = 0; off < m->size && !m->eightbit; off += n) {
+		if ((n = msg_read_at(m, off, buf, sizeof(buf), res)) <= 0)
+			return n == 0 ? 0 : -1;
+		m->eightbit = has_8bit(buf, (size_t)n);
+	}
+	return 0;
+}
+
+int
+msg_spool(struct msg *m, int fd, struct result *res)
+{
+	char		 buf[MSG_READ_BLOCK];
+	struct stat	 st;
+	ssize_t		 n;
+
+	memset(m, 0, sizeof(*m));
+	m->fd = -1;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		return use_in_place(m, fd, &st, res);
+	if ((m->mem = xmalloc(MSG_MEM_MAX, res)) == NULL)
+		return -1;
+	m->memcap = MSG_MEM_MAX;
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return result_fail(res, EX_IOERR,
+			    "reading the message on stdin: %s",
+			    strerror(errno));
+		if (n == 0)
+			return 0;
+		if (!m->eightbit)
+			m->eightbit = has_8bit(buf, (size_t)n);
+		if (append(m, buf, (size_t)n, res) == -1)
+			return -1;
+	}
+}
+
+ssize_t
+msg_read_at(const struct msg *m, off_t off, void *buf, size_t n,
+    struct result *res)
+{
+	ssize_t	 r;
+
+	if (off >= m->size)
+		return 0;
+	if ((off_t)n > m->size - off)
+		n = (size_t)(m->size - off);
+	if (m->fd == -1) {
+		memcpy(buf, m->mem + off, n);
+		return (ssize_t)n;
+	}
+	do
+		r = pread(m->fd, buf, n, m->base + off);
+	while (r == -1 && errno == EINTR);
+	if (r == -1)
+		return result_fail(res, EX_IOERR, "reading the spooled "
+		    "message: %s", strerror(errno));
+	return r;
+}
+
+void
+msg_free(struct msg *m)
+{
+	free(m->mem);
+	if (m->owned_fd && m->fd != -1)
+		close(m->fd);
+	memset(m, 0, sizeof(*m));
+	m->fd = -1;
+}

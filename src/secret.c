@@ -1,0 +1,339 @@
+/*
+ * secret.c - the account's password (secret.h).
+ *
+ * The password lives in one page-aligned buffer that is mlock'd when the
+ * limits allow and wiped before it is freed.  password_command's output
+ * is read straight into that buffer; GLib's copy is freed with
+ * secret_password_free(), which wipes it.
+ */
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libsecret/secret.h>
+
+#include "config.h"
+#include "result.h"
+#include "secret.h"
+#include "util.h"
+
+#define SECRET_PAGE	4096
+/* The password, a CRLF, one more byte to see that there is more, NUL. */
+#define SECRET_READ	(SECRET_MAX + 3)
+#define SECRET_BUFSZ	((SECRET_READ + 1 + SECRET_PAGE - 1) / SECRET_PAGE * \
+			    SECRET_PAGE)
+#define ERRLINE_MAX	256	/* what we keep of password_command's stderr */
+#define SHELL		"/bin/sh"
+#define SERVICE		"smtp"	/* msmtp's "service" attribute */
+
+extern char **environ;
+
+/* msmtp's schema; DONT_MATCH_NAME also finds secret-tool's entries. */
+static const SecretSchema msmtp_schema = {
+	.name = "de.marlam.msmtp.password",
+	.flags = SECRET_SCHEMA_DONT_MATCH_NAME,
+	.attributes = {
+		{ "host", SECRET_SCHEMA_ATTRIBUTE_STRING },
+		{ "service", SECRET_SCHEMA_ATTRIBUTE_STRING },
+		{ "user", SECRET_SCHEMA_ATTRIBUTE_STRING },
+		{ NULL, 0 },
+	},
+};
+
+/* The child's two output pipes as the parent reads them. */
+struct child_out {
+	int	 out;			/* stdout -> the secret */
+	int	 err;			/* stderr -> errbuf */
+	char	 errbuf[ERRLINE_MAX];
+	size_t	 errlen;
+};
+
+static int
+secret_alloc(struct secret *s, struct result *res)
+{
+	if ((s->buf = aligned_alloc(SECRET_PAGE, SECRET_BUFSZ)) == NULL)
+		return result_fail(res, EX_OSERR, "out of memory");
+	/* Keep it out of swap if RLIMIT_MEMLOCK allows; no reason to stop. */
+	(void)mlock(s->buf, SECRET_BUFSZ);
+	s->buf[0] = '\0';
+	s->len = 0;
+	return 0;
+}
+
+/* buf comes from secret_alloc(): the whole buffer is wiped. */
+void
+secret_wipe(struct secret *s)
+{
+	if (s->buf != NULL) {
+		explicit_bzero(s->buf, SECRET_BUFSZ);
+		(void)munlock(s->buf, SECRET_BUFSZ);
+		free(s->buf);
+	}
+	s->buf = NULL;
+	s->len = 0;
+	s->source = NULL;
+}
+
+static int
+copy_in(struct secret *s, const char *pw, struct result *res)
+{
+	size_t	 len = strlen(pw);
+
+	if (len > SECRET_MAX)
+		return result_fail(res, EX_CONFIG, "%s: password longer than "
+		    "%d bytes", s->source, SECRET_MAX);
+	memcpy(s->buf, pw, len + 1);
+	s->len = len;
+	return 0;
+}
+
+/* sh -c cmd, stdin from /dev/null, stdout and stderr to the pipes. */
+static int
+spawn_sh(const char *cmd, int out, int err, pid_t *pid, struct result *res)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t	 none, dfl;
+	char		*argv[] = { "sh", "-c", NULL, NULL };
+	int		 e;
+
+	if ((argv[2] = xstrdup(cmd, res)) == NULL)
+		return -1;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, out, 1);
+	posix_spawn_file_actions_adddup2(&fa, err, 2);
+#if __GLIBC_PREREQ(2, 34)
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
+	/* A SIGPIPE we ignore would otherwise stay ignored in the child. */
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &dfl);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF);
+	e = posix_spawn(pid, SHELL, &fa, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&fa);
+	explicit_bzero(argv[2], strlen(argv[2]));
+	free(argv[2]);
+	if (e != 0)
+		return result_fail(res, EX_OSERR, "password_command: cannot "
+		    "run " SHELL ": %s", strerror(e));
+	return 0;
+}
+
+/* One read from fd into buf; 0 when fd is done (EOF or error). */
+static ssize_t
+read_some(int fd, char *buf, size_t n)
+{
+	ssize_t	 r;
+
+	while ((r = read(fd, buf, n)) == -1 && errno == EINTR)
+		continue;
+	return r < 0 ? 0 : r;
+}
+
+static void
+close_fd(int *fd)
+{
+	if (*fd != -1)
+		close(*fd);
+	*fd = -1;
+}
+
+/*
+ * Read stdout into the secret and the start of stderr until both end.
+ * Past SECRET_READ stdout is closed (the command then gets SIGPIPE);
+ * stderr past ERRLINE_MAX is read and dropped.
+ */
+static void
+collect(struct child_out *c, struct secret *s)
+{
+	struct pollfd	 pfd[2];
+	char		 junk[512];
+	size_t		 room;
+	ssize_t		 n;
+
+	while (c->out != -1 || c->err != -1) {
+		pfd[0].fd = c->out;
+		pfd[1].fd = c->err;
+		pfd[0].events = pfd[1].events = POLLIN;
+		if (poll(pfd, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pfd[0].revents != 0) {
+			n = read_some(c->out, s->buf + s->len,
+			    SECRET_READ - s->len);
+			s->len += (size_t)n;
+			if (n == 0 || s->len == SECRET_READ)
+				close_fd(&c->out);
+		}
+		if (pfd[1].revents != 0) {
+			room = sizeof(c->errbuf) - 1 - c->errlen;
+			n = room > 0 ?
+			    read_some(c->err, c->errbuf + c->errlen, room) :
+			    read_some(c->err, junk, sizeof(junk));
+			c->errlen += room > 0 ? (size_t)n : 0;
+			if (n == 0)
+				close_fd(&c->err);
+		}
+	}
+	close_fd(&c->out);
+	close_fd(&c->err);
+	c->errbuf[c->errlen] = '\0';
+	c->errbuf[strcspn(c->errbuf, "\r\n")] = '\0';	/* the first line */
+}
+
+/* Drop one trailing LF or CRLF, wiping it. */
+static void
+strip_newline(struct secret *s)
+{
+	size_t	 n = 0;
+
+	if (s->len >= 1 && s->buf[s->len - 1] == '\n')
+		n = s->len >= 2 && s->buf[s->len - 2] == '\r' ? 2 : 1;
+	explicit_bzero(s->buf + s->len - n, n);
+	s->len -= n;
+	s->buf[s->len] = '\0';
+}
+
+/* Decide on the command's exit status and output. */
+static int
+judge(int status, struct child_out *c, struct secret *s, struct result *res)
+{
+	const char	*sep = c->errbuf[0] != '\0' ? ": " : "";
+
+	if (s->len == SECRET_READ)
+		return result_fail(res, EX_CONFIG, "password_command printed "
+		    "more than %d bytes", SECRET_MAX);
+	if (WIFSIGNALED(status))
+		return result_fail(res, EX_CONFIG, "password_command killed by "
+		    "signal %d%s%s", WTERMSIG(status), sep, c->errbuf);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return result_fail(res, EX_CONFIG, "password_command failed "
+		    "(exit status %d)%s%s", WEXITSTATUS(status), sep,
+		    c->errbuf);
+	strip_newline(s);
+	if (s->len == 0)
+		return result_fail(res, EX_CONFIG, "password_command printed "
+		    "nothing");
+	if (s->len > SECRET_MAX)
+		return result_fail(res, EX_CONFIG, "password_command printed "
+		    "more than %d bytes", SECRET_MAX);
+	if (memchr(s->buf, '\0', s->len) != NULL)
+		return result_fail(res, EX_CONFIG, "password_command printed "
+		    "a NUL byte");
+	return 0;
+}
+
+static int
+run_command(const struct account *a, struct secret *s, struct result *res)
+{
+	struct child_out c;
+	int		 out[2] = { -1, -1 }, err[2] = { -1, -1 };
+	int		 status, rv = -1;
+	pid_t		 pid;
+
+	memset(&c, 0, sizeof(c));
+	if (pipe2(out, O_CLOEXEC) == -1 || pipe2(err, O_CLOEXEC) == -1) {
+		result_fail(res, EX_OSERR, "password_command: pipe: %s",
+		    strerror(errno));
+		goto out;
+	}
+	if (spawn_sh(a->password_command, out[1], err[1], &pid, res) == -1)
+		goto out;
+	close_fd(&out[1]);
+	close_fd(&err[1]);
+	c.out = out[0];
+	c.err = err[0];
+	out[0] = err[0] = -1;
+	collect(&c, s);
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR) {
+			result_fail(res, EX_OSERR, "password_command: waitpid: "
+			    "%s", strerror(errno));
+			goto out;
+		}
+	rv = judge(status, &c, s, res);
+out:
+	close_fd(&out[0]);
+	close_fd(&out[1]);
+	close_fd(&err[0]);
+	close_fd(&err[1]);
+	return rv;
+}
+
+/*
+ * The Secret Service.  With no session bus (cron) GLib fails at once;
+ * a locked keyring whose prompt cannot be shown looks like no entry.
+ */
+static int
+lookup(const struct account *a, struct secret *s, struct result *res)
+{
+	GError	*error = NULL;
+	gchar	*pw;
+	int	 rv;
+
+	if (a->user == NULL)
+		return result_fail(res, EX_CONFIG, "account '%s' has no user, "
+		    "so there is no password to look up", a->name);
+	pw = secret_password_lookup_sync(&msmtp_schema, NULL, &error,
+	    "host", a->host, "service", SERVICE, "user", a->user, NULL);
+	if (error != NULL) {
+		rv = result_fail(res, EX_CONFIG, "Secret Service not "
+		    "reachable (%s); set password_command or password for "
+		    "account '%s' in %s, or run stamp inside a session with a "
+		    "D-Bus session bus", error->message, a->name,
+		    a->file != NULL ? a->file : "the configuration");
+		g_error_free(error);
+		secret_password_free(pw);
+		return rv;
+	}
+	if (pw == NULL)
+		return result_fail(res, EX_CONFIG, "no password for %s@%s in "
+		    "the Secret Service (no entry, or keyring locked); store "
+		    "one with: secret-tool store --label=stamp host %s service "
+		    SERVICE " user %s", a->user, a->host, a->host, a->user);
+	rv = copy_in(s, pw, res);
+	secret_password_free(pw);
+	return rv;
+}
+
+int
+secret_get(const struct account *a, struct secret *s, struct result *res)
+{
+	int	 rv;
+
+	memset(s, 0, sizeof(*s));
+	/* No core file may hold the password (DESIGN.md 7); left off. */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (secret_alloc(s, res) == -1)
+		return -1;
+	if (a->password_command != NULL) {
+		s->source = "password_command";
+		rv = run_command(a, s, res);
+	} else if (a->password != NULL) {
+		s->source = "password";
+		rv = copy_in(s, a->password, res);
+	} else {
+		s->source = "libsecret";
+		rv = lookup(a, s, res);
+	}
+	if (rv == -1)
+		secret_wipe(s);
+	return rv;
+}

@@ -1,0 +1,533 @@
+/*
+ * smtp.c - the submission session as a state machine: enter() sends what
+ * a state needs, decide() reads its reply and picks the next state.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "addr.h"
+#include "body.h"
+#include "conn.h"
+#include "log.h"
+#include "msg.h"
+#include "reply.h"
+#include "result.h"
+#include "sasl.h"
+#include "smtp.h"
+#include "tls.h"
+#include "util.h"
+
+#define SMTP_CMD_MAX	1024		/* a command line, except AUTH */
+#define SMTP_CHUNK	(64 * 1024)	/* message bytes per filter pass */
+#define SMTP_REFUSED_MAX 800		/* text naming refused recipients */
+
+enum state {
+	S_GREETING, S_EHLO, S_STARTTLS, S_AUTH, S_MAIL, S_RCPT, S_DATA,
+	S_BODY, S_QUIT, S_DONE
+};
+
+static const char *const state_name[] = {
+	"GREETING", "EHLO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA",
+	"BODY", "QUIT", "DONE"
+};
+
+/* EHLO keywords (RFC 5321 4.1.1.1) we act on. */
+#define CAP_STARTTLS	0x01
+#define CAP_AUTH	0x02
+#define CAP_8BITMIME	0x04
+#define CAP_SIZE	0x08
+#define MECH_PLAIN	0x01
+#define MECH_LOGIN	0x02
+
+struct session {
+	const struct smtp_opts	*o;
+	const struct smtp_msg	*m;
+	struct smtp_info	*info;
+	struct result		*res;
+	struct conn		*c;
+	enum state		 state;
+	unsigned		 caps, mechs;
+	unsigned long long	 size_max;
+	int			 mech;		/* chosen MECH_* */
+	int			 step;		/* AUTH exchange step */
+	size_t			 rcpt;		/* next recipient */
+	size_t			 nrefused;
+	int			 refused_code;	/* worst refusal */
+	char			 refused_first[RESULT_SMTP_MAX];
+	char			 refused[SMTP_REFUSED_MAX];
+	char			 stage[SMTP_CMD_MAX];
+	struct reply		 r;
+};
+
+static void
+next(struct session *s, enum state st)
+{
+	log_trace("%s -> %s", state_name[s->state], state_name[st]);
+	s->state = st;
+}
+
+/* Send one command line (not secret); the stage names it for errors. */
+static int
+cmd(struct session *s, const char *fmt, ...)
+{
+	char	 line[SMTP_CMD_MAX];
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 2, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line) - 2)
+		return result_fail(s->res, EX_SOFTWARE, "command too long");
+	memcpy(s->stage, line, (size_t)n + 1);
+	conn_stage(s->c, s->stage);
+	log_wire("-> ", line, (size_t)n, 0);
+	memcpy(line + n, "\r\n", 2);
+	return conn_write(s->c, line, (size_t)n + 2, s->res);
+}
+
+/* Send prefix + secret: the transcript never shows the secret. */
+static int
+cmd_secret(struct session *s, const char *prefix, const char *secret)
+{
+	log_wire("-> ", prefix, strlen(prefix), *prefix == '\0');
+	if (conn_write(s->c, prefix, strlen(prefix), s->res) == -1 ||
+	    conn_write(s->c, secret, strlen(secret), s->res) == -1 ||
+	    conn_write(s->c, "\r\n", 2, s->res) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+read_reply(struct session *s)
+{
+	char	 line[REPLY_LINE_MAX + 1];
+	size_t	 len;
+	int	 done;
+
+	reply_init(&s->r);
+	do {
+		if (conn_getline(s->c, line, REPLY_LINE_MAX, &len,
+		    s->res) == -1 ||
+		    (done = reply_feed(&s->r, line, len, s->res)) == -1)
+			return -1;
+		log_wire("<- ", line, len, 0);
+	} while (!done);
+	result_note_reply(s->res, s->r.code, s->r.first);
+	return 0;
+}
+
+/* A reply we cannot go on from: record it with the stage. */
+static int
+refuse(struct session *s, int rcpt)
+{
+	return result_reply(s->res, s->stage, s->r.code, s->r.first, rcpt);
+}
+
+static void
+parse_caps(struct session *s)
+{
+	const char	*l, *p;
+	size_t		 i;
+
+	s->caps = s->mechs = 0;
+	s->size_max = 0;
+	for (i = 1; i < s->r.nlines; i++) {
+		l = reply_line(&s->r, i);
+		if (strcasecmp(l, "STARTTLS") == 0)
+			s->caps |= CAP_STARTTLS;
+		else if (strcasecmp(l, "8BITMIME") == 0)
+			s->caps |= CAP_8BITMIME;
+		else if (strncasecmp(l, "SIZE", 4) == 0 &&
+		    (l[4] == '\0' || l[4] == ' ')) {
+			s->caps |= CAP_SIZE;
+			s->size_max = strtoull(l + 4, NULL, 10);
+		} else if (strncasecmp(l, "AUTH", 4) == 0 &&
+		    (l[4] == ' ' || l[4] == '=')) {
+			s->caps |= CAP_AUTH;
+			for (p = l + 5; *p != '\0'; p += strcspn(p, " "),
+			    p += strspn(p, " ")) {
+				if (strncasecmp(p, "PLAIN", 5) == 0 &&
+				    (p[5] == ' ' || p[5] == '\0'))
+					s->mechs |= MECH_PLAIN;
+				if (strncasecmp(p, "LOGIN", 5) == 0 &&
+				    (p[5] == ' ' || p[5] == '\0'))
+					s->mechs |= MECH_LOGIN;
+			}
+		}
+	}
+}
+
+/* auto: PLAIN (one round trip) over LOGIN (three). */
+static int
+choose_mech(struct session *s)
+{
+	const char *want = s->o->auth ? s->o->auth : "auto";
+
+	if (!(s->caps & CAP_AUTH))
+		return result_fail(s->res, EX_UNAVAILABLE, "AUTH: the server "
+		    "does not offer authentication (remove user = to send "
+		    "without it)");
+	if (strcasecmp(want, "plain") == 0 ||
+	    (strcasecmp(want, "auto") == 0 && (s->mechs & MECH_PLAIN)))
+		s->mech = MECH_PLAIN;
+	else if (strcasecmp(want, "login") == 0 ||
+	    (strcasecmp(want, "auto") == 0 && (s->mechs & MECH_LOGIN)))
+		s->mech = MECH_LOGIN;
+	if (s->mech == 0 || !(s->mechs & s->mech))
+		return result_fail(s->res, EX_UNAVAILABLE, "AUTH: no usable "
+		    "mechanism (auth = %s; the server offers: %s)", want,
+		    s->mechs == 0 ? "none we support" :
+		    s->mechs == MECH_LOGIN ? "LOGIN" : s->mechs == MECH_PLAIN ?
+		    "PLAIN" : "PLAIN LOGIN");
+	snprintf(s->info->auth, sizeof(s->info->auth), "%s",
+	    s->mech == MECH_PLAIN ? "PLAIN" : "LOGIN");
+	return 0;
+}
+
+static int
+enter_auth(struct session *s)
+{
+	char	*resp;
+	int	 r;
+
+	if (!conn_is_tls(s->c))		/* never: see smtp.h */
+		return result_fail(s->res, EX_SOFTWARE, "AUTH without TLS");
+	snprintf(s->stage, sizeof(s->stage), "AUTH %s", s->info->auth);
+	conn_stage(s->c, s->stage);
+	if (s->mech == MECH_PLAIN)
+		resp = sasl_plain(NULL, s->o->user, s->o->pass,
+		    s->o->passlen, s->res);
+	else if (s->step == 0)
+		return cmd(s, "AUTH LOGIN");
+	else if (s->step == 1)
+		resp = sasl_b64(s->o->user, strlen(s->o->user), s->res);
+	else
+		resp = sasl_b64(s->o->pass, s->o->passlen, s->res);
+	if (resp == NULL)
+		return -1;
+	/* PLAIN: initial response (RFC 4954 4); a 334 gets it again. */
+	r = cmd_secret(s, s->mech == MECH_PLAIN && s->step == 0 ?
+	    "AUTH PLAIN " : "", resp);
+	sasl_wipe(resp);
+	return r;
+}
+
+static int
+decide_auth(struct session *s)
+{
+	if (s->r.code == 235) {
+		next(s, S_MAIL);
+		return 0;
+	}
+	/* 334: the next response.  PLAIN has one, LOGIN two. */
+	if (s->r.code == 334 && s->step < (s->mech == MECH_PLAIN ? 1 : 2)) {
+		s->step++;
+		return 0;
+	}
+	return refuse(s, 0);
+}
+
+static int
+enter_mail(struct session *s)
+{
+	unsigned long long size;
+	char		 size_param[32] = "";
+
+	size = s->m->hdrlen + (unsigned long long)(s->m->msg->size -
+	    s->m->body_off);
+	if ((s->caps & CAP_SIZE) && s->size_max > 0 && size > s->size_max)
+		return result_fail(s->res, EX_UNAVAILABLE, "MAIL: the message "
+		    "(%llu bytes) is larger than the server accepts (%llu)",
+		    size, s->size_max);
+	/* SIZE= (RFC 1870) lets the server refuse before the upload. */
+	if (s->caps & CAP_SIZE)
+		snprintf(size_param, sizeof(size_param), " SIZE=%llu", size);
+	return cmd(s, "MAIL FROM:<%s>%s%s", s->m->from, size_param,
+	    (s->caps & CAP_8BITMIME) && s->m->msg->eightbit ?
+	    " BODY=8BITMIME" : "");
+}
+
+/* Remember a refused recipient; the error comes after the last RCPT. */
+static void
+note_refused(struct session *s)
+{
+	/* A permanent refusal outweighs a temporary one: retrying later
+	 * cannot deliver to everybody. */
+	if (s->nrefused == 0 || (s->refused_code < 500 && s->r.code >= 500)) {
+		s->refused_code = s->r.code;
+		str_copy(s->refused_first, sizeof(s->refused_first),
+		    s->r.first);
+	}
+	if (s->nrefused++ > 0)
+		str_append(s->refused, sizeof(s->refused), "; ");
+	str_append(s->refused, sizeof(s->refused), s->stage);
+	str_append(s->refused, sizeof(s->refused), ": ");
+	str_append(s->refused, sizeof(s->refused), s->r.first);
+}
+
+static int
+decide_rcpt(struct session *s)
+{
+	if (s->r.code != 250 && s->r.code != 251)
+		note_refused(s);
+	if (++s->rcpt < s->m->nrcpts)
+		return 0;
+	if (s->nrefused == 0) {
+		next(s, S_DATA);
+		return 0;
+	}
+	/* All or nothing (DESIGN.md 4): no DATA, name every refusal. */
+	result_note_reply(s->res, s->refused_code, s->refused_first);
+	return result_fail(s->res, result_reply_status(s->refused_code,
+	    s->refused_first, 1), "%zu of %zu recipients refused, nothing "
+	    "sent: %s", s->nrefused, s->m->nrcpts, s->refused);
+}
+
+/* Filter len bytes through f and queue them. */
+static int
+put_filtered(struct session *s, struct body_filter *f, const char *p,
+    size_t len, char *out)
+{
+	size_t	 n;
+
+	while (len > 0) {
+		n = len < SMTP_CHUNK ? len : SMTP_CHUNK;
+		if (conn_write(s->c, out, body_filter(f, p, n, out),
+		    s->res) == -1)
+			return -1;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* The header section, the body from the spool, the final dot. */
+static int
+send_body(struct session *s)
+{
+	struct body_filter f;
+	const struct msg *msg = s->m->msg;
+	char		*in, *out;
+	off_t		 off;
+	ssize_t		 n = 0;
+	int		 r = -1;
+
+	in = xmalloc(SMTP_CHUNK, s->res);
+	out = xmalloc(BODY_OUT_MAX(SMTP_CHUNK), s->res);
+	if (in == NULL || out == NULL)
+		goto out;
+	snprintf(s->stage, sizeof(s->stage), "sending the message");
+	conn_stage(s->c, s->stage);
+	body_init(&f, 1);
+	if (put_filtered(s, &f, s->m->hdr, s->m->hdrlen, out) == -1)
+		goto out;
+	for (off = s->m->body_off; off < msg->size; off += n) {
+		if ((n = msg_read_at(msg, off, in, SMTP_CHUNK, s->res)) <= 0) {
+			if (n == 0)	/* a regular stdin file shrank */
+				result_fail(s->res, EX_IOERR, "the message "
+				    "changed while it was being sent");
+			goto out;
+		}
+		if (put_filtered(s, &f, in, (size_t)n, out) == -1)
+			goto out;
+	}
+	n = (ssize_t)body_finish(&f, out);
+	memcpy(out + n, ".\r\n", 3);
+	log_trace("(%lld bytes of message data)",
+	    (long long)(s->m->hdrlen + (size_t)(msg->size - s->m->body_off)));
+	log_wire("-> ", ".", 1, 0);
+	snprintf(s->stage, sizeof(s->stage), "end of data");
+	conn_stage(s->c, s->stage);
+	r = conn_write(s->c, out, (size_t)n + 3, s->res);
+out:
+	free(in);
+	free(out);
+	return r;
+}
+
+static int
+enter(struct session *s)
+{
+	switch (s->state) {
+	case S_GREETING:
+		snprintf(s->stage, sizeof(s->stage), "greeting");
+		conn_stage(s->c, s->stage);
+		return 0;
+	case S_EHLO:
+		return cmd(s, "EHLO %s", s->o->domain);
+	case S_STARTTLS:
+		return cmd(s, "STARTTLS");
+	case S_AUTH:
+		return enter_auth(s);
+	case S_MAIL:
+		return enter_mail(s);
+	case S_RCPT:
+		return cmd(s, "RCPT TO:<%s>", s->m->rcpts[s->rcpt]);
+	case S_DATA:
+		return cmd(s, "DATA");
+	case S_BODY:
+		return send_body(s);
+	default:
+		return result_fail(s->res, EX_SOFTWARE, "bad state");
+	}
+}
+
+static int
+start_tls(struct session *s)
+{
+	struct tls_opts	 t = { s->o->host, s->o->trust_file };
+
+	if (conn_starttls(s->c, &t, s->res) == -1)
+		return -1;
+	snprintf(s->info->tls, sizeof(s->info->tls), "%s",
+	    conn_tls_version(s->c));
+	log_trace("TLS established: %s", s->info->tls);
+	/* RFC 3207 4.2: forget what the server said before TLS. */
+	s->caps = s->mechs = 0;
+	return 0;
+}
+
+static int
+decide_ehlo(struct session *s)
+{
+	if (s->r.code != 250)
+		return refuse(s, 0);
+	parse_caps(s);
+	if (!conn_is_tls(s->c)) {
+		if (!(s->caps & CAP_STARTTLS))
+			return result_fail(s->res, EX_UNAVAILABLE, "STARTTLS: "
+			    "the server does not offer STARTTLS; refusing to "
+			    "continue without TLS");
+		next(s, S_STARTTLS);
+	} else if (s->o->user != NULL) {
+		if (choose_mech(s) == -1)
+			return -1;
+		next(s, S_AUTH);
+	} else
+		next(s, S_MAIL);
+	return 0;
+}
+
+static int
+decide(struct session *s)
+{
+	switch (s->state) {
+	case S_GREETING:
+		if (s->r.code != 220)
+			return refuse(s, 0);
+		next(s, S_EHLO);
+		return 0;
+	case S_EHLO:
+		return decide_ehlo(s);
+	case S_STARTTLS:
+		if (s->r.code != 220)
+			return refuse(s, 0);
+		if (start_tls(s) == -1)
+			return -1;
+		next(s, S_EHLO);
+		return 0;
+	case S_AUTH:
+		return decide_auth(s);
+	case S_MAIL:
+		if (s->r.code != 250)
+			return refuse(s, 0);
+		next(s, S_RCPT);
+		return 0;
+	case S_RCPT:
+		return decide_rcpt(s);
+	case S_DATA:
+		if (s->r.code != 354)
+			return refuse(s, 0);
+		next(s, S_BODY);
+		return 0;
+	case S_BODY:
+		if (s->r.code != 250)
+			return refuse(s, 0);
+		next(s, S_QUIT);
+		return 0;
+	default:
+		return result_fail(s->res, EX_SOFTWARE, "bad state");
+	}
+}
+
+/*
+ * QUIT without waiting for 221: after a 250 to the end of data the
+ * message is accepted; after a failure we are leaving anyway.  A dead
+ * connection (conn.c) refuses the write at once.
+ */
+static void
+quit(struct session *s)
+{
+	struct result	 ignored = { 0 };
+
+	if (s->c == NULL)
+		return;
+	log_wire("-> ", "QUIT", 4, 0);
+	if (conn_write(s->c, "QUIT\r\n", 6, &ignored) == 0)
+		conn_flush(s->c, &ignored);
+}
+
+static int
+connect_server(struct session *s)
+{
+	int	 cms = s->o->connect_s * 1000, ioms = s->o->timeout_s * 1000;
+
+	log_trace("connecting to %s:%d (%s)", s->o->host, s->o->port,
+	    s->o->implicit_tls ? "SMTPS" : "STARTTLS");
+	if (conn_open(&s->c, s->o->host, s->o->port, cms, ioms, s->res) == -1)
+		return -1;
+	if (!s->o->implicit_tls)
+		return 0;
+	snprintf(s->stage, sizeof(s->stage), "TLS with %s:%d", s->o->host,
+	    s->o->port);
+	conn_stage(s->c, s->stage);
+	return start_tls(s);
+}
+
+/* Defence in depth against command injection (DESIGN.md 7). */
+static int
+check_addrs(const struct smtp_msg *m, struct result *res)
+{
+	size_t	 i;
+
+	if (addr_check(m->from, strlen(m->from)) == -1)
+		return result_fail(res, EX_DATAERR, "invalid sender address "
+		    "<%s>", m->from);
+	for (i = 0; i < m->nrcpts; i++)
+		if (addr_check(m->rcpts[i], strlen(m->rcpts[i])) == -1)
+			return result_fail(res, EX_DATAERR, "invalid "
+			    "recipient address <%s>", m->rcpts[i]);
+	return 0;
+}
+
+int
+smtp_send(const struct smtp_opts *o, const struct smtp_msg *m,
+    struct smtp_info *info, struct result *res)
+{
+	struct session	*s;
+	int		 r = -1;
+
+	memset(info, 0, sizeof(*info));
+	if ((s = xcalloc(1, sizeof(*s), res)) == NULL)
+		return -1;
+	s->o = o;
+	s->m = m;
+	s->info = info;
+	s->res = res;
+	s->state = S_GREETING;
+	if (check_addrs(m, res) == -1 || connect_server(s) == -1)
+		goto out;
+	while (s->state != S_QUIT)
+		if (enter(s) == -1 || read_reply(s) == -1 || decide(s) == -1)
+			goto out;
+	r = 0;
+out:
+	quit(s);
+	conn_close(s->c);
+	free(s);
+	return r;
+}

@@ -1,0 +1,58 @@
+/*
+ * smtp.h - one SMTP submission session (RFC 5321, 3207, 4954): greeting,
+ * EHLO, STARTTLS, AUTH, one transaction, QUIT.  Knows nothing of argv,
+ * configuration files or GLib: everything comes in the two structs.
+ *
+ * Security: AUTH is only ever sent over verified TLS; in STARTTLS mode a
+ * server that does not offer STARTTLS is an error (EX_UNAVAILABLE), and
+ * the capabilities of the plain-text EHLO are forgotten after it.
+ * All recipients or none: if any RCPT is refused no data is sent and
+ * the error names every refused recipient.
+ */
+#ifndef STAMP_SMTP_H
+#define STAMP_SMTP_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct msg;
+struct result;
+
+struct smtp_opts {
+	const char	*host;
+	int		 port;
+	int		 implicit_tls;	/* 1: SMTPS; 0: STARTTLS required */
+	const char	*domain;	/* EHLO name */
+	const char	*trust_file;	/* NULL: system CA store */
+	int		 connect_s;	/* connect budget for all addresses */
+	int		 timeout_s;	/* each wait for the server */
+	const char	*user;		/* NULL: no AUTH */
+	const char	*auth;		/* "auto", "plain", "login" */
+	const char	*pass;		/* the secret, passlen bytes */
+	size_t		 passlen;
+};
+
+struct smtp_msg {
+	const char	*from;
+	char *const	*rcpts;
+	size_t		 nrcpts;
+	const char	*hdr;		/* header section to send */
+	size_t		 hdrlen;
+	const struct msg *msg;		/* the body: [body_off, size) */
+	off_t		 body_off;
+};
+
+struct smtp_info {
+	char	 tls[16];		/* "TLSv1.3" once TLS is up */
+	char	 auth[16];		/* mechanism used, or "" */
+};
+
+/*
+ * Submit the message.  0 when the server said 250 to the end of data;
+ * otherwise -1 with the exit status, stage and server words in res.
+ * res->smtpcode/smtpmsg hold the last reply either way.
+ */
+int	 smtp_send(const struct smtp_opts *, const struct smtp_msg *,
+	    struct smtp_info *, struct result *);
+
+#endif
