@@ -51,7 +51,7 @@ integration: $(BUILD)/stamp
 	STAMP=$(abspath $(BUILD)/stamp) $(PYTHON) -m pytest -q -p no:cacheprovider \
 	    tests/integration $(PYTEST_ARGS)
 
-check: all unit
+check: deps all unit integration
 
 # Installs missing Debian packages (as root), else says which are missing.
 deps:
@@ -69,7 +69,10 @@ asan:
 	    ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
 	    LSAN_OPTIONS=suppressions=$(abspath tests/asan.supp):print_suppressions=0 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    unit
+	    unit integration
+
+demo: $(BUILD)/stamp
+	$(PYTHON) scripts/demo.py $(abspath $(BUILD)/stamp)
 
 install: $(BUILD)/stamp
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \

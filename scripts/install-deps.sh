@@ -1,0 +1,28 @@
+#!/bin/sh
+# Install the Debian packages that stamp needs to build, to run its tests
+# and to run the demo.  Does nothing when they are all there already;
+# installs what is missing with apt-get when run as root.
+set -eu
+
+PKGS="build-essential pkg-config libssl-dev libsecret-1-dev libinih-dev
+libcmocka-dev python3 python3-pytest python3-aiosmtpd gnome-keyring
+libsecret-tools dbus-daemon dbus-bin mandoc openssl util-linux
+ca-certificates"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+	    grep -q 'ok installed' || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "stamp needs these Debian packages:$missing" >&2
+	echo "install them as root: apt-get install$missing" >&2
+	exit 1
+fi
+echo "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing

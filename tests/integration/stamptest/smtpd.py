@@ -1,0 +1,395 @@
+"""An aiosmtpd server on 127.0.0.1 (port 0) in a background thread, recording
+what the client does.
+
+Modes:
+  "smtps"              implicit TLS on the listening socket
+  "starttls"           STARTTLS offered and required; AUTH offered only after it
+  "plain-no-starttls"  no TLS at all; AUTH is still advertised (as a
+                       downgrading man in the middle would), so a client that
+                       sends AUTH here is caught, not merely not tempted
+
+replies={"GREETING"|"STARTTLS"|"MAIL"|"RCPT"|"DATA": "451 4.3.0 text"} replaces the
+server's answer (RCPT may map the address to a reply or None); "DROP" closes
+the connection instead of answering (GREETING, DATA).
+
+AUTH PLAIN and LOGIN against one user/password (a wrong password gets
+"535 5.7.8 Authentication credentials invalid"); auth_mechanisms limits what is
+advertised.  AUTH is required before MAIL.
+
+Recorded per connection (Session): every client command line as raw bytes
+(with its CRLF), AUTH continuation responses, the raw DATA lines (still
+dot-stuffed), whether the connection was TLS when each AUTH arrived; and per
+accepted message (Message): mail_from, rcpt_tos, mail_options and content,
+the bytes exactly as received (envelope.original_content: CRLF line ends,
+dot-unstuffed).
+
+    with SMTPServer(certs, mode="smtps") as srv:
+        ... srv.port ...
+        srv.settle()      # wait until the client has gone, then inspect
+        srv.messages, srv.commands, srv.auth_commands()
+"""
+import asyncio
+import logging
+import threading
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+
+class _Quiet(logging.Filter):
+    """aiosmtpd 1.4.3 warns about what it does itself (login_data) and about
+    the AUTH-in-clear bait we set up on purpose."""
+    NOISE = ("Session.login_data is deprecated",
+             "auth_required == True but auth_require_tls == False")
+
+    def filter(self, record):
+        return not any(n in record.getMessage() for n in self.NOISE)
+
+
+logging.getLogger("mail.log").addFilter(_Quiet())
+warnings.filterwarnings("ignore", message="Session.login_data is deprecated")
+
+MODES = ("smtps", "starttls", "plain-no-starttls")
+HOST = "127.0.0.1"
+
+
+@dataclass
+class Session:
+    commands: List[bytes] = field(default_factory=list)
+    auth_responses: List[bytes] = field(default_factory=list)
+    data_lines: List[bytes] = field(default_factory=list)
+    tls_at_auth: List[bool] = field(default_factory=list)
+    tls_version: Optional[str] = None
+    closed: bool = False
+
+
+@dataclass
+class Message:
+    mail_from: str
+    rcpt_tos: List[str]
+    mail_options: List[str]
+    content: bytes
+    session: Session
+
+
+class _Handler:
+    """Accepts everything unless told to reply otherwise."""
+
+    def __init__(self, server):
+        self.srv = server
+
+    async def handle_exception(self, error):
+        # e.g. a client refusing our certificate after STARTTLS: expected in
+        # the failure tests; keep it (srv.errors) instead of a traceback.
+        self.srv.errors.append(error)
+        return "500 Error: (%s) %s" % (error.__class__.__name__, error)
+
+    async def handle_MAIL(self, smtp, session, envelope, address, options):
+        r = self.srv.replies.get("MAIL")
+        if r:
+            return r
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
+    async def handle_RCPT(self, smtp, session, envelope, address, options):
+        r = self.srv.replies.get("RCPT")
+        if callable(r):
+            r = r(address)
+        if r:
+            return r
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(options)
+        return "250 OK"
+
+    async def handle_DATA(self, smtp, session, envelope):
+        r = self.srv.replies.get("DATA")
+        if r == "DROP":                  # vanish instead of answering
+            smtp.drop()
+            return "250 OK (never sent)"
+        if r:
+            return r
+        self.srv.messages.append(Message(
+            envelope.mail_from, list(envelope.rcpt_tos),
+            list(envelope.mail_options), bytes(envelope.original_content),
+            smtp.rec))
+        return "250 OK"
+
+
+class _RecordingSMTP(SMTP):
+    def __init__(self, server, **kw):
+        self.srv = server
+        self.rec = Session()
+        self._phase = "command"
+        self._drained = False
+        self._greeted = False
+        self._dropped = False
+        super().__init__(_Handler(server), **kw)
+
+    # aiosmtpd 1.4.3 only counts STARTTLS as TLS when deciding whether to
+    # offer/accept AUTH; make implicit TLS count too.
+    @property
+    def _auth_require_tls(self):
+        return self._cfg_auth_require_tls and not self._is_tls()
+
+    @_auth_require_tls.setter
+    def _auth_require_tls(self, value):
+        self._cfg_auth_require_tls = value
+
+    def _is_tls(self):
+        t = self.transport
+        return t is not None and t.get_extra_info("ssl_object") is not None
+
+    def connection_made(self, transport):
+        first = self.transport is None
+        super().connection_made(transport)
+        if first:
+            self.srv._opened(self)
+        ssl_obj = transport.get_extra_info("ssl_object")
+        if ssl_obj is not None:
+            self.rec.tls_version = ssl_obj.version()
+
+    def connection_lost(self, error):
+        self._record_unread()
+        try:
+            super().connection_lost(error)
+            # aiosmtpd's __del__ hides StreamReaderProtocol's, which would
+            # have marked this exception as seen ("never retrieved" noise).
+            fut = getattr(self, "_closed", None)
+            if fut is not None and fut.done() and not fut.cancelled():
+                fut.exception()
+        finally:
+            self.srv._closed(self)
+
+    def _client_connected_cb(self, reader, writer):
+        super()._client_connected_cb(reader, writer)
+        orig = reader.readuntil
+
+        async def readuntil(separator=b"\n"):
+            line = await orig(separator)
+            self._record(bytes(line))
+            return line
+        # readline() goes through readuntil() too (AUTH continuations).
+        reader.readuntil = readuntil
+
+    async def push(self, status):
+        if self._dropped:
+            return
+        if not self._greeted:
+            self._greeted = True
+            g = self.srv.replies.get("GREETING")
+            if g == "DROP":
+                return self.drop()
+            if g:
+                await super().push(g)
+                self.transport.close()
+                return
+        await super().push(status)
+
+    def drop(self):
+        """Close the connection at once, saying nothing more."""
+        self._dropped = True
+        if self.transport is not None:
+            self.transport.abort()
+
+    def _record(self, line):
+        {"command": self.rec.commands,
+         "auth": self.rec.auth_responses,
+         "data": self.rec.data_lines}[self._phase].append(line)
+        if self._phase == "data" and line == b".\r\n":
+            self._phase = "command"      # what follows are commands again
+
+    def _record_unread(self):
+        """aiosmtpd stops reading at EOF (eof_received cancels the handler)
+        even when complete lines are still buffered, e.g. a QUIT pipelined
+        just before the client closed.  Record them: the client sent them."""
+        if self._drained or getattr(self, "_reader", None) is None:
+            return
+        self._drained = True
+        for line in bytes(self._reader._buffer).splitlines(keepends=True):
+            self._record(line)
+
+    def eof_received(self):
+        self._record_unread()
+        return super().eof_received()
+
+    async def smtp_AUTH(self, arg):
+        self.rec.tls_at_auth.append(self._is_tls())
+        self._phase = "auth"
+        try:
+            await super().smtp_AUTH(arg)
+        finally:
+            self._phase = "command"
+
+    async def smtp_STARTTLS(self, arg):
+        r = self.srv.replies.get("STARTTLS")
+        if r:
+            return await self.push(r)
+        return await super().smtp_STARTTLS(arg)
+
+    async def smtp_DATA(self, arg):
+        self._phase = "data"
+        try:
+            await super().smtp_DATA(arg)
+        finally:
+            self._phase = "command"
+
+
+class SMTPServer:
+    def __init__(self, certs=None, mode="smtps", user="joe",
+                 password="secret", auth_mechanisms=("PLAIN", "LOGIN"),
+                 cert="server", replies=None, advertise_auth_in_clear=True,
+                 hostname="mx.test"):
+        if mode not in MODES:
+            raise ValueError(mode)
+        if mode != "plain-no-starttls" and certs is None:
+            raise ValueError("TLS modes need certs")
+        self.mode = mode
+        self.user = user.encode() if isinstance(user, str) else user
+        self.password = (password.encode() if isinstance(password, str)
+                         else password)
+        self.replies = dict(replies or {})
+        self.sessions: List[Session] = []
+        self.messages: List[Message] = []
+        self.errors: List[BaseException] = []
+        self.connections = 0          # TCP connections accepted
+        self._open = 0
+        self._cond = threading.Condition()
+        self._protocols = set()
+        ctx = certs.server_context(cert) if certs is not None else None
+        exclude = [m for m in ("PLAIN", "LOGIN") if m not in auth_mechanisms]
+        self._smtp_kw = dict(
+            hostname=hostname, ident="stamptest ESMTP",
+            enable_SMTPUTF8=True, auth_required=True,
+            auth_exclude_mechanism=exclude,
+            authenticator=self._authenticate, timeout=30)
+        self._ssl = None
+        if mode == "smtps":
+            self._ssl = ctx
+            self._smtp_kw["auth_require_tls"] = True
+        elif mode == "starttls":
+            self._smtp_kw.update(tls_context=ctx, require_starttls=True,
+                                 auth_require_tls=True)
+        else:
+            self._smtp_kw["auth_require_tls"] = not advertise_auth_in_clear
+        self.port = None
+        self.loop = None
+        self._thread = None
+
+    # -- the authenticator: one user, PLAIN and LOGIN --------------------
+    def _authenticate(self, server, session, envelope, mechanism, data):
+        ok = (isinstance(data, LoginPassword) and data.login == self.user
+              and data.password == self.password)
+        return AuthResult(success=ok, handled=False,
+                          auth_data=data if ok else None)
+
+    # -- bookkeeping, called on the loop thread --------------------------
+    def _factory(self):
+        with self._cond:
+            self.connections += 1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # "AUTH without TLS" in bait mode
+            return _RecordingSMTP(self, loop=self.loop, **self._smtp_kw)
+
+    def _opened(self, proto):
+        with self._cond:
+            self._open += 1
+            self._protocols.add(proto)
+            self.sessions.append(proto.rec)
+
+    def _closed(self, proto):
+        with self._cond:
+            if proto in self._protocols:
+                self._protocols.discard(proto)
+                self._open -= 1
+                proto.rec.closed = True
+                self._cond.notify_all()
+
+    # -- life cycle -------------------------------------------------------
+    def start(self):
+        ready = threading.Event()
+        err = []
+        self.loop = asyncio.new_event_loop()
+
+        def run():
+            asyncio.set_event_loop(self.loop)
+            try:
+                self._server = self.loop.run_until_complete(
+                    self.loop.create_server(self._factory, host=HOST, port=0,
+                                            ssl=self._ssl))
+                self.port = self._server.sockets[0].getsockname()[1]
+            except Exception as e:       # pragma: no cover
+                err.append(e)
+                ready.set()
+                return
+            ready.set()
+            self.loop.run_forever()
+            self._shutdown()
+
+        self._thread = threading.Thread(target=run, daemon=True,
+                                         name="smtpd-%s" % self.mode)
+        self._thread.start()
+        if not ready.wait(10) or err:
+            raise RuntimeError("SMTP server did not start: %r" % err)
+        return self
+
+    def _shutdown(self):
+        loop = self.loop
+        self._server.close()
+        for p in list(self._protocols):
+            if p.transport is not None:
+                p.transport.close()
+        tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for t in tasks:
+            t.cancel()
+        if tasks:
+            loop.run_until_complete(
+                asyncio.gather(*tasks, return_exceptions=True))
+        loop.run_until_complete(self._server.wait_closed())
+        loop.close()
+
+    def stop(self):
+        if self._thread is None:
+            return
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+        self._thread = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # -- inspection -------------------------------------------------------
+    def settle(self, timeout=5.0):
+        """Wait until every connection that reached SMTP has closed (so that
+        pipelined commands such as QUIT have been read).  True if so."""
+        end = time.monotonic() + timeout
+        with self._cond:
+            while self._open > 0:
+                left = end - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+        return True
+
+    @property
+    def commands(self):
+        """All client command lines, all sessions, in order (raw bytes)."""
+        return [c for s in self.sessions for c in s.commands]
+
+    def verbs(self):
+        """The command words, upper case: ["EHLO", "AUTH", "MAIL", ...]."""
+        return [c.split(None, 1)[0].upper().decode("ascii", "replace")
+                if c.strip() else "" for c in self.commands]
+
+    def auth_commands(self):
+        return [c for c in self.commands if c[:4].upper() == b"AUTH"]
+
+    def auth_mechanisms_used(self):
+        return [c.split()[1].upper().decode() for c in self.auth_commands()
+                if len(c.split()) > 1]

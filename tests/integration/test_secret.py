@@ -1,0 +1,109 @@
+"""Where the password comes from: password_command, else password, else the
+Secret Service (host, service=smtp, user), and failing fast without one."""
+import time
+
+from stamptest import run as R
+from stamptest.checks import SIMPLE, assert_exit, assert_sent, error_line, \
+    words_in
+
+
+def keyring_env(env, keyring):
+    e = dict(env)
+    e.update(keyring.env)
+    return e
+
+
+def test_password_from_gnome_keyring(smtps, config_for, run, env, keyring):
+    keyring.store("localhost", R.USER, R.PASSWORD)
+    cfg = config_for(smtps, password=None)
+    r = run(["a@x.org"], SIMPLE, cfg, env=keyring_env(env, keyring))
+    assert_sent(r, smtps, ["a@x.org"], R.crlf(SIMPLE))
+
+
+def test_keyring_lookup_uses_host_and_user(make_server, config_for, run, env,
+                                           keyring):
+    """Entries for other hosts/users must not be used."""
+    srv = make_server("smtps", user="kuser", password="kuser-pw")
+    keyring.store("127.0.0.1", "kuser", "kuser-pw")
+    keyring.store("localhost", "kuser", "wrong-host-entry")
+    keyring.store("127.0.0.1", "other", "wrong-user-entry")
+    cfg = config_for(srv, host="127.0.0.1", user="kuser", password=None)
+    r = run(["a@x.org"], SIMPLE, cfg, env=keyring_env(env, keyring))
+    assert_sent(r, srv, ["a@x.org"], R.crlf(SIMPLE))
+
+
+def test_keyring_without_entry(smtps, config_for, run, env, keyring):
+    cfg = config_for(smtps, user="nobody-stored", password=None)
+    t0 = time.monotonic()
+    r = run(["a@x.org"], SIMPLE, cfg, env=keyring_env(env, keyring))
+    assert_exit(r, 78)
+    words_in(error_line(r), ("nobody-stored", "password", "secret"))
+    assert time.monotonic() - t0 < 5
+    smtps.settle()
+    assert smtps.connections == 0     # looked up before connecting
+
+
+def test_no_secret_service_fails_fast(smtps, config_for, run, env):
+    """Like under cron: no DBUS_SESSION_BUS_ADDRESS, no DISPLAY."""
+    assert "DBUS_SESSION_BUS_ADDRESS" not in env and "DISPLAY" not in env
+    cfg = config_for(smtps, password=None)
+    t0 = time.monotonic()
+    r = run(["a@x.org"], SIMPLE, cfg, timeout=20)
+    took = time.monotonic() - t0
+    assert_exit(r, 78)
+    line = error_line(r)
+    words_in(line, "secret service",
+             ("reachable", "unavailable", "not available", "no session bus",
+              "d-bus", "dbus"))
+    assert took < 5, "took %.1fs" % took
+    smtps.settle()
+    assert smtps.connections == 0
+
+
+def test_password_command(smtps, config_for, run):
+    cfg = config_for(smtps, password=None,
+                     password_command="printf %%s %s" % R.PASSWORD)
+    r = run(["a@x.org"], SIMPLE, cfg)
+    assert_sent(r, smtps, ["a@x.org"], R.crlf(SIMPLE))
+
+
+def test_password_command_trailing_newline_stripped(smtps, config_for, run):
+    """`echo secret` / `pass show` print a newline after the password."""
+    cfg = config_for(smtps, password=None,
+                     password_command="echo %s" % R.PASSWORD)
+    r = run(["a@x.org"], SIMPLE, cfg)
+    assert_sent(r, smtps, ["a@x.org"], R.crlf(SIMPLE))
+
+
+def test_password_and_password_command_together_are_refused(smtps, config_for,
+                                                            run):
+    """Two sources for one password would make one of them silently
+    ignored: the configuration is refused, and nothing is sent."""
+    cfg = config_for(smtps, password="wrong-in-file",
+                     password_command="printf %%s %s" % R.PASSWORD)
+    r = run(["a@x.org"], SIMPLE, cfg)
+    assert_exit(r, 78)
+    line = error_line(r)
+    assert "password" in line and "password_command" in line, line
+    assert "keep one" in line, line
+    smtps.settle()
+    assert smtps.messages == [] and smtps.sessions == []
+
+
+def test_password_wins_over_secret_service(make_server, config_for, run, env,
+                                           keyring):
+    srv = make_server("smtps", user="puser", password="file-pw")
+    keyring.store("localhost", "puser", "keyring-pw-not-this-one")
+    cfg = config_for(srv, user="puser", password="file-pw")
+    r = run(["a@x.org"], SIMPLE, cfg, env=keyring_env(env, keyring))
+    assert_sent(r, srv, ["a@x.org"], R.crlf(SIMPLE))
+
+
+def test_password_command_failing(smtps, config_for, run):
+    cfg = config_for(smtps, password=None, password_command="exit 3")
+    r = run(["a@x.org"], SIMPLE, cfg)
+    assert_exit(r, 78)
+    words_in(error_line(r), "password_command")
+    smtps.settle()
+    assert smtps.connections == 0
+
