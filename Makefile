@@ -51,7 +51,7 @@ integration: $(BUILD)/stamp
 	STAMP=$(abspath $(BUILD)/stamp) $(PYTHON) -m pytest -q -p no:cacheprovider \
 	    tests/integration $(PYTEST_ARGS)
 
-check: deps all unit integration
+check: deps all unit integration lint-man
 
 # Installs missing Debian packages (as root), else says which are missing.
 deps:
