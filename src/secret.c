@@ -154,25 +154,32 @@ close_fd(int *fd)
 }
 
 /*
- * Read stdout into the secret and the start of stderr until both end.
- * Past SECRET_READ stdout is closed (the command then gets SIGPIPE);
- * stderr past ERRLINE_MAX is read and dropped.
+ * Read stdout into the secret and the start of stderr until both end,
+ * or until the deadline passes (returns -1 then).  Past SECRET_READ
+ * stdout is closed (the command then gets SIGPIPE); stderr past
+ * ERRLINE_MAX is read and dropped.
  */
-static void
-collect(struct child_out *c, struct secret *s)
+static int
+collect(struct child_out *c, struct secret *s, long long deadline)
 {
 	struct pollfd	 pfd[2];
 	char		 junk[512];
 	size_t		 room;
 	ssize_t		 n;
+	int		 ms, timedout = 0;
 
 	while (c->out != -1 || c->err != -1) {
 		pfd[0].fd = c->out;
 		pfd[1].fd = c->err;
 		pfd[0].events = pfd[1].events = POLLIN;
-		if (poll(pfd, 2, -1) == -1) {
-			if (errno == EINTR)
+		if ((ms = (int)(deadline - now_ms())) <= 0) {
+			timedout = 1;
+			break;
+		}
+		if ((n = poll(pfd, 2, ms)) <= 0) {
+			if (n == -1 && errno == EINTR)
 				continue;
+			timedout = n == 0;
 			break;
 		}
 		if (pfd[0].revents != 0) {
@@ -196,6 +203,7 @@ collect(struct child_out *c, struct secret *s)
 	close_fd(&c->err);
 	c->errbuf[c->errlen] = '\0';
 	c->errbuf[strcspn(c->errbuf, "\r\n")] = '\0';	/* the first line */
+	return timedout ? -1 : 0;
 }
 
 /* Drop one trailing LF or CRLF, wiping it. */
@@ -245,7 +253,7 @@ run_command(const struct account *a, struct secret *s, struct result *res)
 {
 	struct child_out c;
 	int		 out[2] = { -1, -1 }, err[2] = { -1, -1 };
-	int		 status, rv = -1;
+	int		 status, timedout, rv = -1;
 	pid_t		 pid;
 
 	memset(&c, 0, sizeof(c));
@@ -261,14 +269,21 @@ run_command(const struct account *a, struct secret *s, struct result *res)
 	c.out = out[0];
 	c.err = err[0];
 	out[0] = err[0] = -1;
-	collect(&c, s);
+	/* A command that never ends (a prompt nobody sees under cron) must
+	 * not hang stamp: it gets the account's timeout, then SIGKILL. */
+	if ((timedout = collect(&c, s, now_ms() + a->timeout * 1000LL) == -1))
+		kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) == -1)
 		if (errno != EINTR) {
 			result_fail(res, EX_OSERR, "password_command: waitpid: "
 			    "%s", strerror(errno));
 			goto out;
 		}
-	rv = judge(status, &c, s, res);
+	if (timedout)
+		result_fail(res, EX_TEMPFAIL, "password_command did not finish "
+		    "within %d s (timeout = in the account)", a->timeout);
+	else
+		rv = judge(status, &c, s, res);
 out:
 	close_fd(&out[0]);
 	close_fd(&out[1]);

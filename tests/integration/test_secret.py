@@ -107,3 +107,19 @@ def test_password_command_failing(smtps, config_for, run):
     smtps.settle()
     assert smtps.connections == 0
 
+
+
+def test_password_command_that_hangs_is_bounded(smtps, config_for, run):
+    """A command waiting for a prompt nobody answers (cron) must not hang
+    stamp: it gets the account's timeout, then stamp gives up with 75."""
+    cfg = config_for(smtps, password=None, timeout="2",
+                     password_command="sleep 60")
+    start = time.monotonic()
+    r = run(["a@x.org"], SIMPLE, cfg)
+    elapsed = time.monotonic() - start
+    assert_exit(r, 75)
+    assert 1.5 < elapsed < 10, elapsed
+    words_in(error_line(r), "password_command")
+    assert "did not finish within 2 s" in error_line(r), error_line(r)
+    smtps.settle()
+    assert smtps.connections == 0

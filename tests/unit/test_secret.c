@@ -28,6 +28,7 @@ acct(char *command, char *password)
 	a.name = "test";
 	a.host = "mail.example.org";
 	a.user = "joe";
+	a.timeout = 10;			/* config.c: 1..86400, default 300 */
 	a.file = "/nonexistent/stamp.ini";
 	a.password_command = command;
 	a.password = password;
@@ -65,6 +66,25 @@ cmd_err(char *command, const char *want)
 	assert_string_equal(res.msg, want);
 	assert_null(s.buf);
 	secret_wipe(&s);		/* harmless after a failure */
+}
+
+/* A command that never ends is killed after the account's timeout. */
+static void
+test_command_timeout(void **state)
+{
+	struct account	 a = acct("sleep 30", NULL);
+	struct secret	 s;
+	struct result	 res = { 0 };
+	long long	 start = now_ms();
+
+	(void)state;
+	a.timeout = 1;
+	assert_int_equal(secret_get(&a, &s, &res), -1);
+	assert_true(now_ms() - start < 5000);
+	assert_int_equal(res.exitcode, EX_TEMPFAIL);
+	assert_string_equal(res.msg, "password_command did not finish within "
+	    "1 s (timeout = in the account)");
+	assert_null(s.buf);
 }
 
 static void
@@ -175,6 +195,7 @@ main(void)
 		cmocka_unit_test(test_command_output),
 		cmocka_unit_test(test_command_limits),
 		cmocka_unit_test(test_command_errors),
+		cmocka_unit_test(test_command_timeout),
 		cmocka_unit_test(test_password),
 		cmocka_unit_test(test_no_bus),
 	};
