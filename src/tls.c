@@ -148,6 +148,24 @@ tls_start(struct tls **tp, int fd, const struct tls_opts *o, int timeout_ms,
 	return 0;
 }
 
+/*
+ * After an SSL call failed with err: wait for what OpenSSL needs and
+ * return 0 to retry, or record why the connection is gone (-1).
+ */
+static int
+retry(struct tls *t, int err, long long deadline, const char *stage,
+    const char *waiting, struct result *res)
+{
+	if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE)
+		return result_fail(res, EX_TEMPFAIL, "%s: connection lost: %s",
+		    stage, err == SSL_ERROR_SYSCALL ? strerror(errno) :
+		    ssl_reason());
+	if (wait_ssl(t, err, deadline) != 1)
+		return result_fail(res, EX_TEMPFAIL, "%s: timed out %s", stage,
+		    waiting);
+	return 0;
+}
+
 ssize_t
 tls_read(struct tls *t, void *buf, size_t n, int timeout_ms,
     const char *stage, struct result *res)
@@ -158,16 +176,11 @@ tls_read(struct tls *t, void *buf, size_t n, int timeout_ms,
 
 	ERR_clear_error();
 	while (SSL_read_ex(t->ssl, buf, n, &got) != 1) {
-		err = SSL_get_error(t->ssl, 0);
-		if (err == SSL_ERROR_ZERO_RETURN)
+		if ((err = SSL_get_error(t->ssl, 0)) == SSL_ERROR_ZERO_RETURN)
 			return 0;
-		if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE)
-			return result_fail(res, EX_TEMPFAIL, "%s: connection "
-			    "lost: %s", stage, err == SSL_ERROR_SYSCALL ?
-			    strerror(errno) : ssl_reason());
-		if (wait_ssl(t, err, deadline) != 1)
-			return result_fail(res, EX_TEMPFAIL, "%s: timed out "
-			    "waiting for the server", stage);
+		if (retry(t, err, deadline, stage, "waiting for the server",
+		    res) == -1)
+			return -1;
 	}
 	return (ssize_t)got;
 }
@@ -178,19 +191,12 @@ tls_write(struct tls *t, const void *buf, size_t n, int timeout_ms,
 {
 	long long	 deadline = now_ms() + timeout_ms;
 	size_t		 done;
-	int		 err;
 
 	ERR_clear_error();
-	while (SSL_write_ex(t->ssl, buf, n, &done) != 1) {
-		err = SSL_get_error(t->ssl, 0);
-		if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE)
-			return result_fail(res, EX_TEMPFAIL, "%s: connection "
-			    "lost: %s", stage, err == SSL_ERROR_SYSCALL ?
-			    strerror(errno) : ssl_reason());
-		if (wait_ssl(t, err, deadline) != 1)
-			return result_fail(res, EX_TEMPFAIL, "%s: timed out "
-			    "sending", stage);
-	}
+	while (SSL_write_ex(t->ssl, buf, n, &done) != 1)
+		if (retry(t, SSL_get_error(t->ssl, 0), deadline, stage,
+		    "sending", res) == -1)
+			return -1;
 	return 0;
 }
 
