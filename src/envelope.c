@@ -17,6 +17,7 @@
 
 #define FULLNAME_MAX	256	/* longest -F put into a From: field */
 #define EWORD_IN	45	/* bytes per encoded-word: 60 of base64 */
+#define HEAD_BLOCK	(64 * 1024)	/* first read of the header section */
 
 /* A growing copy of the header section; cap is computed beforehand. */
 struct obuf {
@@ -72,33 +73,57 @@ set_sender(struct envelope *env, const struct cli *cli,
 	return env->from == NULL ? -1 : 0;
 }
 
-/* The first HDR_SECTION_MAX bytes of the message (all of it if less). */
+/* Does p hold an empty line?  The header section ends there at the latest. */
+static int
+has_empty_line(const char *p, size_t n)
+{
+	const char	*q, *end = p + n;
+
+	if (n > 0 && (p[0] == '\n' || (n > 1 && p[0] == '\r' && p[1] == '\n')))
+		return 1;
+	for (q = p; (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++)
+		if ((end - q > 1 && q[1] == '\n') ||
+		    (end - q > 2 && q[1] == '\r' && q[2] == '\n'))
+			return 1;
+	return 0;
+}
+
+/*
+ * The start of the message, read in growing blocks until it holds an
+ * empty line, the whole message, or HDR_SECTION_MAX bytes: a large
+ * message costs one block, not the whole header ceiling.
+ */
 static char *
 read_head(const struct msg *m, size_t *lenp, int *at_eof,
     struct result *res)
 {
-	char	*buf;
-	size_t	 want, got = 0;
+	char	*buf = NULL, *nbuf;
+	size_t	 cap = 0, got = 0, limit;
 	ssize_t	 r;
 
-	want = m->size > HDR_SECTION_MAX ? HDR_SECTION_MAX : (size_t)m->size;
-	if ((buf = xmalloc(want + 1, res)) == NULL)
-		return NULL;
-	while (got < want) {
-		r = msg_read_at(m, (off_t)got, buf + got, want - got, res);
-		if (r <= 0) {
-			if (r == 0)
-				result_fail(res, EX_IOERR,
-				    "the spooled message is shorter than "
-				    "its size");
-			free(buf);
-			return NULL;
-		}
-		got += (size_t)r;
-	}
+	limit = m->size > HDR_SECTION_MAX ? HDR_SECTION_MAX : (size_t)m->size;
+	do {
+		cap = cap == 0 ? HEAD_BLOCK : 2 * cap;
+		if (cap > limit)
+			cap = limit;
+		if ((nbuf = xreallocarray(buf, cap + 1, 1, res)) == NULL)
+			goto fail;
+		buf = nbuf;
+		for (; got < cap; got += (size_t)r)
+			if ((r = msg_read_at(m, (off_t)got, buf + got, cap - got,
+			    res)) <= 0) {
+				if (r == 0)
+					result_fail(res, EX_IOERR, "the spooled "
+					    "message is shorter than its size");
+				goto fail;
+			}
+	} while (got < limit && !has_empty_line(buf, got));
 	*lenp = got;
-	*at_eof = m->size <= HDR_SECTION_MAX;
+	*at_eof = got == (size_t)m->size;
 	return buf;
+fail:
+	free(buf);
+	return NULL;
 }
 
 /* One address list; errors say where it came from. */

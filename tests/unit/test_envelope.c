@@ -449,6 +449,37 @@ test_large_message(void **state)
 	free(m);
 }
 
+/*
+ * The header section is read in growing blocks: a 200 KiB header (more
+ * than the first block) followed by a body with its own blank lines.
+ */
+static void
+test_large_header_then_body(void **state)
+{
+	size_t	 hlen = 200 * 1024, len = hlen + 64, i;
+	char	*m;
+
+	(void)state;
+	F.cli.read_headers = 1;
+	m = malloc(len + 1);
+	assert_non_null(m);
+	memcpy(m, "To: a@b\nX: ", 11);
+	for (i = 11; i < hlen - 1; i++)
+		m[i] = i % 64 == 0 ? '\n' : i % 64 == 1 ? '\t' : 'a';
+	m[hlen - 1] = '\n';
+	memcpy(m + hlen, "Bcc: c@d\n\nbody\n\nBcc: not@header\n", 33);
+	len = hlen + 33;
+	m[len] = '\0';
+	set_msg(m, len);
+	assert_int_equal(envelope_build(&F.env, &F.cli, &F.acct, &F.msg,
+	    &F.res), 0);
+	assert_rcpts("a@b", "c@d", NULL);
+	assert_int_equal(F.env.body_off, hlen + 10);
+	assert_int_equal(F.env.hdrlen, hlen + 1 + strlen("From: me@example.org\n"));
+	assert_memory_equal(F.env.hdr, m, hlen);
+	free(m);
+}
+
 static void
 test_header_too_large(void **state)
 {
@@ -504,6 +535,7 @@ main(void)
 		T(test_msgid),
 		T(test_nul_in_header),
 		T(test_large_message),
+		T(test_large_header_then_body),
 		T(test_header_too_large),
 	};
 
