@@ -123,3 +123,27 @@ def test_password_command_that_hangs_is_bounded(smtps, config_for, run):
     assert "did not finish within 2 s" in error_line(r), error_line(r)
     smtps.settle()
     assert smtps.connections == 0
+
+
+def test_keyring_under_dbus_run_session(smtps, config_for, env, tmp_path):
+    """LIBSECRET.md section 2, literally: one dbus-run-session holds the
+    unlocked keyring, secret-tool stores the password, and stamp (with no
+    password in its configuration) finds it there."""
+    import subprocess
+    cfg = config_for(smtps, password=None)
+    script = r'''
+set -e
+printf '%s' unlock-pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+until dbus-send --session --print-reply --dest=org.freedesktop.DBus \
+    /org/freedesktop/DBus org.freedesktop.DBus.NameHasOwner \
+    string:org.freedesktop.secrets 2>/dev/null | grep -q 'boolean true'; do
+  sleep 0.1
+done
+printf '%s' "$PW" | secret-tool store --label=stamp host localhost service smtp user "$SUSER"
+exec "$STAMP" -C "$CFG" a@x.org
+'''
+    e = dict(env, HOME=str(tmp_path), PW=R.PASSWORD, SUSER=R.USER,
+             STAMP=R.stamp_path(), CFG=str(cfg))
+    r = subprocess.run(["dbus-run-session", "--", "sh", "-c", script],
+                       input=SIMPLE, env=e, capture_output=True, timeout=60)
+    assert_sent(r, smtps, ["a@x.org"], R.crlf(SIMPLE))
