@@ -57,7 +57,16 @@ set_arg(struct cli *c, char f, const char *arg)
 	case 'B':
 		c->body_type = arg;
 		break;
-	default:		/* -A -N -R -V -h -d -e -p -L -X -O: accepted */
+	case 'N':
+		c->notify = arg;
+		break;
+	case 'R':
+		c->ret = arg;
+		break;
+	case 'V':
+		c->envid = arg;
+		break;
+	default:		/* -A -h -d -e -p -L -X -O: accepted */
 		break;
 	}
 }

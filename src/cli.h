@@ -28,6 +28,9 @@ struct cli {
 	const char	*account;	/* -a NAME */
 	const char	*config_file;	/* -C FILE */
 	const char	*body_type;	/* -B TYPE (8BITMIME, 7BIT), or NULL */
+	const char	*notify;	/* -N: DSN NOTIFY= (RFC 3461) */
+	const char	*ret;		/* -R: DSN RET= (FULL, HDRS) */
+	const char	*envid;		/* -V: DSN ENVID= */
 	char		**rcpts;	/* recipients from argv (unchecked) */
 	size_t		 nrcpts;
 };

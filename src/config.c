@@ -813,10 +813,12 @@ find_account(const struct config *cfg, const char *name)
 }
 
 const struct account *
-config_choose(const struct config *cfg, const char *name, struct result *res)
+config_choose(const struct config *cfg, const char *name,
+    const char *sender, struct result *res)
 {
 	const struct account	*a;
 
+	(void)sender;		/* from patterns: issue 3 */
 	if (name != NULL) {
 		if ((a = find_account(cfg, name)) == NULL)
 			result_fail(res, EX_CONFIG, "no account '%s' in %s",

@@ -57,10 +57,12 @@ int	 config_load(struct config *, const char *explicit_path,
 
 /*
  * Choose the account: name (-a) if given, else default_account, else the
- * only account.  EX_CONFIG with a clear message when none fits.
+ * only account.  EX_CONFIG with a clear message when none fits.  sender
+ * is the -f/-r address or NULL (issue 3: matching it against the
+ * accounts' from patterns comes before default_account).
  */
 const struct account *config_choose(const struct config *, const char *name,
-	    struct result *);
+	    const char *sender, struct result *);
 
 void	 config_free(struct config *);
 

@@ -51,7 +51,9 @@ submit(struct run *r)
 		.from = r->env.from, .rcpts = r->env.rcpts.v,
 		.nrcpts = r->env.rcpts.n, .hdr = r->env.hdr,
 		.hdrlen = r->env.hdrlen, .msg = &r->msg,
-		.body_off = r->env.body_off,
+		.body_off = r->env.body_off, .body_type = r->cli.body_type,
+		.notify = r->cli.notify, .ret = r->cli.ret,
+		.envid = r->cli.envid,
 	};
 
 	return smtp_send(&o, &m, &r->info, &r->res);
@@ -62,7 +64,7 @@ static int
 prepare(struct run *r)
 {
 	if (config_load(&r->cfg, r->cli.config_file, &r->res) == -1 ||
-	    (r->acct = config_choose(&r->cfg, r->cli.account,
+	    (r->acct = config_choose(&r->cfg, r->cli.account, r->cli.from,
 	    &r->res)) == NULL)
 		return -1;
 	if (msg_spool(&r->msg, STDIN_FILENO, &r->res) == -1)

@@ -40,6 +40,10 @@ struct smtp_msg {
 	size_t		 hdrlen;
 	const struct msg *msg;		/* the body: [body_off, size) */
 	off_t		 body_off;
+	const char	*body_type;	/* -B: "8BITMIME", "7BIT" or NULL */
+	const char	*notify;	/* -N, -R, -V: DSN (RFC 3461), or NULL */
+	const char	*ret;
+	const char	*envid;
 };
 
 struct smtp_info {

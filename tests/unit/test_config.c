@@ -117,7 +117,7 @@ account(const struct config *cfg, const char *name)
 	struct result	 res = { 0 };
 	const struct account *a;
 
-	a = config_choose(cfg, name, &res);
+	a = config_choose(cfg, name, NULL, &res);
 	assert_non_null(a);
 	return a;
 }
@@ -183,7 +183,7 @@ test_full(void **state)
 	assert_int_equal(a->line, 18);
 
 	/* No name: default_account. */
-	a = config_choose(&cfg, NULL, &res);
+	a = config_choose(&cfg, NULL, NULL, &res);
 	assert_non_null(a);
 	assert_string_equal(a->name, "home");
 	config_free(&cfg);
@@ -565,7 +565,7 @@ choose_err(const struct config *cfg, const char *name, const char *want)
 {
 	struct result	 res = { 0 };
 
-	assert_null(config_choose(cfg, name, &res));
+	assert_null(config_choose(cfg, name, NULL, &res));
 	assert_int_equal(res.exitcode, EX_CONFIG);
 	assert_string_equal(res.msg, want);
 }
@@ -581,7 +581,7 @@ test_choose(void **state)
 	(void)state;
 	/* The only account. */
 	load_ok(&cfg, "[solo]\nhost = x\n");
-	a = config_choose(&cfg, NULL, &res);
+	a = config_choose(&cfg, NULL, NULL, &res);
 	assert_non_null(a);
 	assert_string_equal(a->name, "solo");
 	snprintf(want, sizeof(want), "no account 'zz' in %s", ini);
@@ -593,7 +593,7 @@ test_choose(void **state)
 	snprintf(want, sizeof(want), "%s has several accounts and no "
 	    "default_account; pick one with -a", ini);
 	choose_err(&cfg, NULL, want);
-	a = config_choose(&cfg, "b", &res);
+	a = config_choose(&cfg, "b", NULL, &res);
 	assert_non_null(a);
 	assert_string_equal(a->host, "y");
 	config_free(&cfg);
@@ -601,8 +601,8 @@ test_choose(void **state)
 	/* default_account, and -a over it. */
 	load_ok(&cfg, "[b]\nhost = y\n[a]\nhost = x\n"
 	    "[defaults]\ndefault_account = a\n");
-	assert_string_equal(config_choose(&cfg, NULL, &res)->name, "a");
-	assert_string_equal(config_choose(&cfg, "b", &res)->name, "b");
+	assert_string_equal(config_choose(&cfg, NULL, NULL, &res)->name, "a");
+	assert_string_equal(config_choose(&cfg, "b", NULL, &res)->name, "b");
 	assert_false(res.set);
 	config_free(&cfg);
 }
