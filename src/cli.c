@@ -5,6 +5,7 @@
  * arguments ("-FCronDaemon", "-F Cron"), "-o" and "-b" take a glued
  * word ("-oi", "-bm"), and options may follow recipients (GNU order).
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,8 @@
 const char cli_usage[] =
 "usage: stamp [-tiv] [-a account] [-C file] [-f from] [-F name]\n"
 "             [--] recipient ...\n"
+"       stamp -bs [-v] [-a account] [-C file]\n"
+"       stamp -bp | -q[arg] | -bi     (also as mailq, newaliases)\n"
 "Reads one message on standard input and submits it over SMTPS or\n"
 "STARTTLS with SMTP AUTH.  Recipients come from the arguments and, with\n"
 "-t, from the To, Cc and Bcc fields.\n"
@@ -26,6 +29,9 @@ const char cli_usage[] =
 "  -F name     full name for a From: field that stamp adds\n"
 "  -v          print the SMTP dialogue (passwords redacted) on stderr\n"
 "  -i, -oi     accepted; stamp always reads standard input to the end\n"
+"  -bs         speak SMTP on standard input and output; each message is\n"
+"              submitted before its end of data is answered\n"
+"  -bp         list the queue (mailq);  -q  run it;  -bi  no-op\n"
 "  --version   print the version;  --help  print this text\n"
 "\n"
 "Other sendmail flags that callers pass (-oem, -odi, -B 8BITMIME, ...)\n"
@@ -71,14 +77,106 @@ set_arg(struct cli *c, char f, const char *arg)
 	}
 }
 
-/* "-b" modes: only -bm (deliver) is implemented. */
+#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* sendmail 8's -b modes: what stamp does with each, or what it is not. */
+static const struct bmode {
+	const char	*name;
+	int		 mode;		/* enum cli_mode, or -1: unsupported */
+	const char	*what;
+} bmodes[] = {
+	{ "m", CLI_SEND, NULL },
+	{ "s", CLI_SMTP, NULL },
+	{ "p", CLI_QUEUE_LIST, NULL },
+	{ "i", CLI_NEWALIASES, NULL },
+	{ "t", -1, "address test mode" },
+	{ "v", -1, "address verification" },
+	{ "d", -1, "daemon mode" },
+	{ "D", -1, "foreground daemon mode" },
+	{ "h", -1, "host status" },
+	{ "H", -1, "host status purge" },
+	{ "P", -1, "queue counts" },
+	{ "a", -1, "ARPANET mode" },
+};
+
 static int
 set_mode(struct cli *c, const char *m, struct result *res)
 {
-	if (strcmp(m, "m") == 0)
-		return 0;
-	(void)c;
-	return result_fail(res, EX_USAGE, "unsupported mode -b%s", m);
+	const char	*what = NULL;
+	size_t		 i;
+
+	for (i = 0; i < NITEMS(bmodes); i++) {
+		if (strcmp(m, bmodes[i].name) != 0)
+			continue;
+		if (bmodes[i].mode != -1) {
+			c->mode = (enum cli_mode)bmodes[i].mode;
+			return 0;
+		}
+		what = bmodes[i].what;
+	}
+	return result_fail(res, EX_USAGE, "unsupported mode -b%s%s%s%s; stamp "
+	    "knows -bm, -bs, -bp and -bi", m, what ? " (" : "",
+	    what ? what : "", what ? ")" : "");
+}
+
+/* "30m", "1h30m", "90", "": digits, each run with an optional unit. */
+static int
+is_interval(const char *s)
+{
+	while (*s != '\0') {
+		if (!isdigit((unsigned char)*s))
+			return 0;
+		while (isdigit((unsigned char)*s))
+			s++;
+		if (*s != '\0' && strchr("smhdw", *s++) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+/* -q[time], -qp[time], -qf, -q[!]{I,R,S,Q,L}substr, -qGname. */
+static int
+queue_arg_ok(const char *q)
+{
+	const char	*s = q + (*q == '!');
+
+	if (*s != '\0' && strchr("IRSQL", *s) != NULL)
+		return s[1] != '\0';
+	if (s != q)
+		return 0;		/* '!' only negates a selection */
+	if (*q == 'G')
+		return q[1] != '\0';
+	if (*q == 'f')
+		return q[1] == '\0';
+	return is_interval(q + (*q == 'p'));
+}
+
+static int
+set_queue(struct cli *c, const char *q, struct result *res)
+{
+	if (!queue_arg_ok(q))
+		return result_fail(res, EX_USAGE, "unsupported queue option "
+		    "-q%s (see stamp(1))", q);
+	c->mode = CLI_QUEUE_RUN;
+	c->queue_arg = q;
+	return 0;
+}
+
+/* "mailq" and "newaliases" are sendmail by other names (CALLERS.md). */
+static enum cli_mode
+mode_of_name(const char *argv0)
+{
+	const char	*base;
+
+	if (argv0 == NULL)
+		return CLI_SEND;
+	base = strrchr(argv0, '/');
+	base = base != NULL ? base + 1 : argv0;
+	if (strcmp(base, "mailq") == 0)
+		return CLI_QUEUE_LIST;
+	if (strcmp(base, "newaliases") == 0)
+		return CLI_NEWALIASES;
+	return CLI_SEND;
 }
 
 /*
@@ -105,6 +203,8 @@ parse_flags(struct cli *c, int argc, char *const argv[], int *i,
 			}
 			return f == 'b' ? set_mode(c, w, res) : 0;
 		}
+		if (f == 'q')		/* the rest of the word only */
+			return set_queue(c, p + 1, res);
 		if (strchr(with_arg, f) != NULL) {
 			const char *arg = p + 1;
 			if (*arg == '\0') {
@@ -149,7 +249,7 @@ cli_parse(struct cli *c, int argc, char *const argv[], struct result *res)
 	int		 i, opts = 1;
 
 	memset(c, 0, sizeof(*c));
-	c->mode = CLI_SEND;
+	c->mode = mode_of_name(argc > 0 ? argv[0] : NULL);
 	if ((rcpt = xcalloc((size_t)argc + 1, sizeof(*rcpt), res)) == NULL)
 		return -1;
 	c->rcpts = rcpt;

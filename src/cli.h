@@ -5,6 +5,10 @@
  * argv; the rcpts array itself is owned (cli_free).  Flags that real
  * callers pass but that mean nothing to stamp are accepted and ignored
  * (CALLERS.md).
+ *
+ * The program name (basename of argv[0]) sets the starting mode, so that
+ * symlinks work: "mailq" is -bp, "newaliases" is -bi, any other name
+ * ("sendmail", "stamp") sends.  A later -b or -q flag overrides it.
  */
 #ifndef STAMP_CLI_H
 #define STAMP_CLI_H
@@ -16,7 +20,11 @@ struct result;
 enum cli_mode {
 	CLI_SEND,		/* -bm, the default */
 	CLI_VERSION,		/* --version */
-	CLI_HELP		/* --help */
+	CLI_HELP,		/* --help */
+	CLI_SMTP,		/* -bs: SMTP on stdin/stdout (bs.h) */
+	CLI_QUEUE_LIST,		/* -bp, or the name "mailq" */
+	CLI_QUEUE_RUN,		/* -q[arg]: run the queue */
+	CLI_NEWALIASES		/* -bi, or the name "newaliases": no-op */
 };
 
 struct cli {
@@ -31,14 +39,20 @@ struct cli {
 	const char	*notify;	/* -N: DSN NOTIFY= (RFC 3461) */
 	const char	*ret;		/* -R: DSN RET= (FULL, HDRS) */
 	const char	*envid;		/* -V: DSN ENVID= */
+	const char	*queue_arg;	/* -q: the rest of the word ("30m",
+					   "Iabc", ""); NULL without -q */
 	char		**rcpts;	/* recipients from argv (unchecked) */
 	size_t		 nrcpts;
 };
 
 /*
  * Parse argv.  Returns 0, or -1 with EX_USAGE and a one-line reason in
- * res ("unknown option -Z").  Recipients are taken as given; their syntax
- * is checked by envelope.c.
+ * res ("unknown option -Z", "unsupported mode -bt ...").  Recipients are
+ * taken as given; their syntax is checked by envelope.c.
+ *
+ * -q takes only what is glued to it: -q, -q30m, -q1h30m, -qp[time], -qf,
+ * -q[!]I|R|S|Q|L<substr>, -qG<name> (sendmail 8, Postfix); anything else
+ * is EX_USAGE.  Modes other than send ignore recipients.
  */
 int	 cli_parse(struct cli *, int argc, char *const argv[], struct result *);
 

@@ -1,7 +1,8 @@
 /*
  * main.c - the order of operations (DESIGN.md section 3) and the one
- * exit().  argv -> cli -> config -> msg -> envelope -> secret -> smtp ->
- * log -> exit status.
+ * exit().  argv -> cli -> the mode.  A message goes config -> msg ->
+ * envelope -> secret -> smtp -> log, in one function (deliver) for the
+ * normal path and for each message of a -bs session alike.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bs.h"
 #include "cli.h"
 #include "config.h"
 #include "envelope.h"
@@ -21,22 +23,24 @@
 
 #define CONNECT_TIMEOUT	30	/* seconds, DESIGN.md section 4 */
 
-struct run {
-	struct cli		 cli;
+/* One message: all of its state, made and dropped by deliver(). */
+struct job {
+	const struct cli	*cli;
 	struct config		 cfg;
 	const struct account	*acct;
-	struct msg		 msg;
+	int			 in_fd;	/* spool this (stdin), or -1 */
+	struct msg		 own;	/* the spool of in_fd */
+	const struct msg	*msg;	/* own once spooled, or -bs's */
 	struct envelope		 env;
 	struct secret		 sec;
 	struct smtp_info	 info;
 	struct result		 res;
-	int			 spooled;	/* msg holds stdin */
 };
 
 static int
-submit(struct run *r)
+submit(struct job *j)
 {
-	const struct account	*a = r->acct;
+	const struct account	*a = j->acct;
 	struct smtp_opts	 o = {
 		.host = a->host, .port = a->port,
 		.implicit_tls = a->tls == TLS_SMTPS,
@@ -45,95 +49,192 @@ submit(struct run *r)
 		.connect_s = a->timeout < CONNECT_TIMEOUT ? a->timeout :
 		    CONNECT_TIMEOUT,
 		.timeout_s = a->timeout, .user = a->user, .auth = a->auth,
-		.pass = r->sec.buf, .passlen = r->sec.len,
+		.pass = j->sec.buf, .passlen = j->sec.len,
 	};
 	struct smtp_msg		 m = {
-		.from = r->env.from, .rcpts = r->env.rcpts.v,
-		.nrcpts = r->env.rcpts.n, .hdr = r->env.hdr,
-		.hdrlen = r->env.hdrlen, .msg = &r->msg,
-		.body_off = r->env.body_off, .body_type = r->cli.body_type,
-		.notify = r->cli.notify, .ret = r->cli.ret,
-		.envid = r->cli.envid,
+		.from = j->env.from, .rcpts = j->env.rcpts.v,
+		.nrcpts = j->env.rcpts.n, .hdr = j->env.hdr,
+		.hdrlen = j->env.hdrlen, .msg = j->msg,
+		.body_off = j->env.body_off, .body_type = j->cli->body_type,
+		.notify = j->cli->notify, .ret = j->cli->ret,
+		.envid = j->cli->envid,
 	};
 
-	return smtp_send(&o, &m, &r->info, &r->res);
+	return smtp_send(&o, &m, &j->info, &j->res);
 }
 
 /* Everything up to the network: nothing is sent if any step fails. */
 static int
-prepare(struct run *r)
+prepare(struct job *j)
 {
-	if (config_load(&r->cfg, r->cli.config_file, &r->res) == -1 ||
-	    (r->acct = config_choose(&r->cfg, r->cli.account, r->cli.from,
-	    &r->res)) == NULL)
+	const struct cli	*c = j->cli;
+
+	if (config_load(&j->cfg, c->config_file, &j->res) == -1 ||
+	    (j->acct = config_choose(&j->cfg, c->account, c->from,
+	    &j->res)) == NULL)
 		return -1;
-	if (msg_spool(&r->msg, STDIN_FILENO, &r->res) == -1)
-		return -1;
-	r->spooled = 1;
-	if (envelope_build(&r->env, &r->cli, r->acct, &r->msg, &r->res) == -1)
+	if (j->in_fd != -1) {
+		if (msg_spool(&j->own, j->in_fd, &j->res) == -1)
+			return -1;
+		j->msg = &j->own;
+	}
+	if (envelope_build(&j->env, c, j->acct, j->msg, &j->res) == -1)
 		return -1;
 	/* Before connecting, so an unlock prompt never stalls a server. */
-	if (r->acct->user != NULL &&
-	    secret_get(r->acct, &r->sec, &r->res) == -1)
+	if (j->acct->user != NULL &&
+	    secret_get(j->acct, &j->sec, &j->res) == -1)
 		return -1;
 	return 0;
 }
 
+/* The syslog line, and the stderr line of a failure. */
 static void
-report(struct run *r, long long start)
+report(const struct job *j, long long start)
 {
-	const struct account	*a = r->acct;
+	const struct account	*a = j->acct;
 	struct logrec		 rec = {
 		.host = a ? a->host : NULL,
-		.tls = r->info.tls, .auth = r->info.auth,
+		.tls = j->info.tls, .auth = j->info.auth,
 		.user = a ? a->user : NULL,
-		.from = r->env.from, .rcpts = r->env.rcpts.v,
-		.nrcpts = r->env.rcpts.n,
-		.mailsize = r->spooled ? (long long)r->msg.size : -1,
-		.msgid = r->env.msgid, .smtpstatus = r->res.smtpcode,
-		.smtpmsg = r->res.smtpmsg,
-		.errormsg = r->res.set ? r->res.msg : NULL,
+		.from = j->env.from, .rcpts = j->env.rcpts.v,
+		.nrcpts = j->env.rcpts.n,
+		.mailsize = j->msg ? (long long)j->msg->size : -1,
+		.msgid = j->env.msgid, .smtpstatus = j->res.smtpcode,
+		.smtpmsg = j->res.smtpmsg,
+		.errormsg = j->res.set ? j->res.msg : NULL,
 		.duration_ms = now_ms() - start,
-		.exitcode = r->res.set ? r->res.exitcode : EX_OK,
+		.exitcode = j->res.set ? j->res.exitcode : EX_OK,
 	};
 
 	log_result(&rec);
-	if (r->res.set)
-		log_err("%s", r->res.msg);
+	if (j->res.set)
+		log_err("%s", j->res.msg);
+}
+
+/*
+ * One message from start to end: prepare, submit, report.  m is the
+ * spooled message (-bs), or NULL to spool stdin.  Nothing outlives the
+ * call: the secret is wiped, the rest freed.  Returns the exit status;
+ * *res gets the outcome.
+ */
+static int
+deliver(const struct cli *c, const struct msg *m, struct result *res)
+{
+	struct job	 j;
+	long long	 start = now_ms();
+
+	memset(&j, 0, sizeof(j));
+	j.cli = c;
+	j.msg = m;
+	j.in_fd = m == NULL ? STDIN_FILENO : -1;
+	j.own.fd = -1;
+	if (prepare(&j) == 0)
+		submit(&j);
+	secret_wipe(&j.sec);
+	report(&j, start);
+	*res = j.res;
+	envelope_free(&j.env);
+	msg_free(&j.own);
+	config_free(&j.cfg);
+	return res->set ? res->exitcode : EX_OK;
+}
+
+/* A -bs message: its MAIL FROM and RCPTs stand for -f and argv. */
+static int
+deliver_bs(void *arg, const struct bs_txn *t, struct result *res)
+{
+	struct cli	 c = *(const struct cli *)arg;
+
+	c.from = t->from;
+	c.rcpts = t->rcpts;
+	c.nrcpts = t->nrcpts;
+	c.read_headers = 0;
+	if (t->body_type != NULL)
+		c.body_type = t->body_type;
+	return deliver(&c, t->msg, res) == EX_OK ? 0 : -1;
+}
+
+/* 0 after QUIT or EOF: each message's fate was in its reply. */
+static int
+run_bs(const struct cli *c)
+{
+	struct cli	 session = *c;
+	struct result	 res;
+	struct bs_opts	 o = {
+		.in = STDIN_FILENO, .out = STDOUT_FILENO,
+		.deliver = deliver_bs, .arg = &session,
+	};
+
+	memset(&res, 0, sizeof(res));
+	if (c->nrcpts > 0)
+		log_trace("-bs: recipients on the command line are ignored");
+	if (bs_run(&o, &res) == -1) {
+		log_err("%s", res.msg);
+		return res.exitcode;
+	}
+	return EX_OK;
+}
+
+/* A usage error still gets its syslog line. */
+static int
+usage_error(const struct result *res)
+{
+	struct job	 j;
+
+	memset(&j, 0, sizeof(j));
+	j.res = *res;
+	report(&j, now_ms());
+	return res->exitcode;
+}
+
+static int
+run_mode(const struct cli *c)
+{
+	struct result	 res;
+
+	switch (c->mode) {
+	case CLI_HELP:
+		fputs(cli_usage, stdout);
+		return EX_OK;
+	case CLI_VERSION:
+		printf("stamp %s\n", STAMP_VERSION);
+		return EX_OK;
+	case CLI_QUEUE_LIST:		/* no queue yet: always empty */
+		puts("Mail queue is empty");
+		return EX_OK;
+	case CLI_QUEUE_RUN:
+		log_trace("-q%s: no queue, nothing to run", c->queue_arg);
+		return EX_OK;
+	case CLI_NEWALIASES:
+		log_trace("newaliases: nothing to rebuild");
+		return EX_OK;
+	case CLI_SMTP:
+		return run_bs(c);
+	case CLI_SEND:
+		break;
+	}
+	memset(&res, 0, sizeof(res));
+	return deliver(c, NULL, &res);
 }
 
 int
 main(int argc, char *argv[])
 {
-	static struct run r;
-	long long	 start = now_ms();
+	struct cli	 cli;
+	struct result	 res;
 	int		 status;
 
 	/* A server that closes early must not kill us mid-write. */
 	signal(SIGPIPE, SIG_IGN);
-	r.msg.fd = -1;
+	memset(&res, 0, sizeof(res));
 	log_open();
-	if (cli_parse(&r.cli, argc, argv, &r.res) == 0) {
-		if (r.cli.mode == CLI_HELP) {
-			fputs(cli_usage, stdout);
-			goto out;
-		}
-		if (r.cli.mode == CLI_VERSION) {
-			printf("stamp %s\n", STAMP_VERSION);
-			goto out;
-		}
-		log_verbose = r.cli.verbose;
-		if (prepare(&r) == 0)
-			submit(&r);
+	if (cli_parse(&cli, argc, argv, &res) == -1)
+		status = usage_error(&res);
+	else {
+		log_verbose = cli.verbose;
+		status = run_mode(&cli);
 	}
-	secret_wipe(&r.sec);
-	report(&r, start);
-out:
-	status = r.res.set ? r.res.exitcode : EX_OK;
-	envelope_free(&r.env);
-	msg_free(&r.msg);
-	config_free(&r.cfg);
-	cli_free(&r.cli);
+	cli_free(&cli);
 	if (fflush(stdout) == EOF && status == EX_OK)
 		status = EX_IOERR;
 	exit(status);

@@ -62,7 +62,10 @@ tmpfile_open(struct result *res)
 	return fd;
 }
 
-/* Move the in-memory spool to a temp file once it outgrows memory. */
+/*
+ * Move the in-memory spool to a temp file once it outgrows memory.  The
+ * buffer stays, to gather what is appended next (m->pending).
+ */
 static int
 spill(struct msg *m, struct result *res)
 {
@@ -72,25 +75,68 @@ spill(struct msg *m, struct result *res)
 	if (write_all(m->fd, m->mem, (size_t)m->size) == -1)
 		return result_fail(res, EX_IOERR, "spool file: %s",
 		    strerror(errno));
-	free(m->mem);
-	m->mem = NULL;
+	m->pending = 0;
 	return 0;
 }
 
 static int
-append(struct msg *m, const char *p, size_t n, struct result *res)
+flush_pending(struct msg *m, struct result *res)
 {
-	if (m->fd == -1 && (size_t)m->size + n > MSG_MEM_MAX &&
+	if (m->pending > 0 && write_all(m->fd, m->mem, m->pending) == -1)
+		return result_fail(res, EX_IOERR, "spool file: %s",
+		    strerror(errno));
+	m->pending = 0;
+	return 0;
+}
+
+int
+msg_begin(struct msg *m, struct result *res)
+{
+	memset(m, 0, sizeof(*m));
+	m->fd = -1;
+	if ((m->mem = xmalloc(MSG_MEM_MAX, res)) == NULL)
+		return -1;
+	m->memcap = MSG_MEM_MAX;
+	return 0;
+}
+
+/* Past the memory spool: gather in mem, write in blocks. */
+static int
+append_file(struct msg *m, const void *p, size_t n, struct result *res)
+{
+	if (m->pending + n > m->memcap && flush_pending(m, res) == -1)
+		return -1;
+	if (n < m->memcap) {
+		memcpy(m->mem + m->pending, p, n);
+		m->pending += n;
+		return 0;
+	}
+	if (write_all(m->fd, p, n) == -1)
+		return result_fail(res, EX_IOERR, "spool file: %s",
+		    strerror(errno));
+	return 0;
+}
+
+int
+msg_append(struct msg *m, const void *p, size_t n, struct result *res)
+{
+	if (!m->eightbit)
+		m->eightbit = has_8bit(p, n);
+	if (m->fd == -1 && (size_t)m->size + n > m->memcap &&
 	    spill(m, res) == -1)
 		return -1;
-	if (m->fd != -1) {
-		if (write_all(m->fd, p, n) == -1)
-			return result_fail(res, EX_IOERR, "spool file: %s",
-			    strerror(errno));
-	} else
+	if (m->fd == -1)
 		memcpy(m->mem + m->size, p, n);
+	else if (append_file(m, p, n, res) == -1)
+		return -1;
 	m->size += (off_t)n;
 	return 0;
+}
+
+int
+msg_end(struct msg *m, struct result *res)
+{
+	return m->fd != -1 && m->owned_fd ? flush_pending(m, res) : 0;
 }
 
 /* A regular file on stdin is used in place; only scan it for 8-bit. */
@@ -121,13 +167,12 @@ msg_spool(struct msg *m, int fd, struct result *res)
 	struct stat	 st;
 	ssize_t		 n;
 
-	memset(m, 0, sizeof(*m));
-	m->fd = -1;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		memset(m, 0, sizeof(*m));
 		return use_in_place(m, fd, &st, res);
-	if ((m->mem = xmalloc(MSG_MEM_MAX, res)) == NULL)
+	}
+	if (msg_begin(m, res) == -1)
 		return -1;
-	m->memcap = MSG_MEM_MAX;
 	for (;;) {
 		n = read(fd, buf, sizeof(buf));
 		if (n == -1 && errno == EINTR)
@@ -137,10 +182,8 @@ msg_spool(struct msg *m, int fd, struct result *res)
 			    "reading the message on stdin: %s",
 			    strerror(errno));
 		if (n == 0)
-			return 0;
-		if (!m->eightbit)
-			m->eightbit = has_8bit(buf, (size_t)n);
-		if (append(m, buf, (size_t)n, res) == -1)
+			return msg_end(m, res);
+		if (msg_append(m, buf, (size_t)n, res) == -1)
 			return -1;
 	}
 }

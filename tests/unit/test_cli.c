@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -24,6 +25,17 @@ parse(int argc, char **argv)
 
 #define PARSE(...) do {						\
 	char *v_[] = { "sendmail", __VA_ARGS__, NULL };		\
+	assert_int_equal(parse(ARGC(v_), v_), 0);		\
+} while (0)
+
+/* The same, invoked under another name (a symlink). */
+#define NAMED(name, ...) do {					\
+	char *v_[] = { name, __VA_ARGS__, NULL };		\
+	assert_int_equal(parse(ARGC(v_), v_), 0);		\
+} while (0)
+
+#define NAMED0(name) do {					\
+	char *v_[] = { name, NULL };				\
 	assert_int_equal(parse(ARGC(v_), v_), 0);		\
 } while (0)
 
@@ -140,6 +152,97 @@ test_modes(void **state)
 }
 
 static void
+test_program_name(void **state)
+{
+	(void)state;
+	NAMED0("mailq");
+	assert_int_equal(c.mode, CLI_QUEUE_LIST);
+	NAMED("/usr/bin/mailq", "-v");
+	assert_int_equal(c.mode, CLI_QUEUE_LIST);
+	assert_true(c.verbose);
+	NAMED0("newaliases");
+	assert_int_equal(c.mode, CLI_NEWALIASES);
+	NAMED0("/usr/sbin/newaliases");
+	assert_int_equal(c.mode, CLI_NEWALIASES);
+	NAMED("/usr/sbin/sendmail", "a@b");
+	assert_int_equal(c.mode, CLI_SEND);
+	NAMED("/usr/lib/sendmail", "a@b");		/* mdadm */
+	assert_int_equal(c.mode, CLI_SEND);
+	NAMED("stamp", "a@b");
+	assert_int_equal(c.mode, CLI_SEND);
+	NAMED("/tmp/mailq.d/xmailq", "a@b");		/* basename only */
+	assert_int_equal(c.mode, CLI_SEND);
+	NAMED("/tmp/mailq/sendmail", "a@b");
+	assert_int_equal(c.mode, CLI_SEND);
+	NAMED("mailq", "-bs");				/* a flag wins */
+	assert_int_equal(c.mode, CLI_SMTP);
+	NAMED("newaliases", "-bm", "a@b");
+	assert_int_equal(c.mode, CLI_SEND);
+	rcpts_are(1, "a@b");
+}
+
+static void
+test_no_argv0(void **state)
+{
+	char	*v[] = { NULL };
+
+	(void)state;
+	assert_int_equal(parse(0, v), 0);
+	assert_int_equal(c.mode, CLI_SEND);
+	rcpts_are(0);
+}
+
+static void
+test_b_modes(void **state)
+{
+	(void)state;
+	PARSE("-bs");
+	assert_int_equal(c.mode, CLI_SMTP);
+	PARSE("-b", "s", "-v", "-a", "work");
+	assert_int_equal(c.mode, CLI_SMTP);
+	assert_true(c.verbose);
+	assert_string_equal(c.account, "work");
+	PARSE("-bp");
+	assert_int_equal(c.mode, CLI_QUEUE_LIST);
+	PARSE("-bi");
+	assert_int_equal(c.mode, CLI_NEWALIASES);
+	PARSE("-bs", "-bm", "a@b");			/* the last one wins */
+	assert_int_equal(c.mode, CLI_SEND);
+	PARSE("-vbs");
+	assert_int_equal(c.mode, CLI_SMTP);
+	assert_true(c.verbose);
+}
+
+static void
+test_queue_run(void **state)
+{
+	static const char *const ok[] = {
+		"", "30m", "1h30m", "90", "2d", "1w", "15s", "p", "p5m", "f",
+		"Iabc", "R@example.org", "Sjoe", "Qquarantined", "Lreason",
+		"!Iabc", "!Rfoo", "Gqueuegroup",
+	};
+	char	 flag[64];
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(flag, sizeof(flag), "-q%s", ok[i]);
+		PARSE(flag);
+		assert_int_equal(c.mode, CLI_QUEUE_RUN);
+		assert_string_equal(c.queue_arg, ok[i]);
+	}
+	PARSE("-vq30m");
+	assert_int_equal(c.mode, CLI_QUEUE_RUN);
+	assert_string_equal(c.queue_arg, "30m");
+	assert_true(c.verbose);
+	PARSE("-q", "-v");		/* -q never takes the next word */
+	assert_string_equal(c.queue_arg, "");
+	assert_true(c.verbose);
+	PARSE("a@b");
+	assert_null(c.queue_arg);
+}
+
+static void
 test_errors(void **state)
 {
 	(void)state;
@@ -148,6 +251,25 @@ test_errors(void **state)
 	FAILS("option -f needs an argument", "a@b", "-f");
 	FAILS("option -o needs an argument", "-o");
 	FAILS("unsupported mode -bt", "-bt");
+	FAILS("unsupported mode -bt (address test mode)", "-bt");
+	FAILS("unsupported mode -bv (address verification)", "-bv");
+	FAILS("unsupported mode -bd (daemon mode)", "-bd");
+	FAILS("unsupported mode -bD (foreground daemon mode)", "-bD");
+	FAILS("unsupported mode -bh", "-bh");
+	FAILS("unsupported mode -bH", "-bH");
+	FAILS("unsupported mode -bP", "-bP");
+	FAILS("unsupported mode -bZ; stamp knows -bm, -bs, -bp and -bi",
+	    "-bZ");
+	FAILS("unsupported mode -bss", "-bss");
+	FAILS("option -b needs an argument", "-b");
+	FAILS("unsupported queue option -qZ", "-qZ");
+	FAILS("unsupported queue option -qI", "-qI");
+	FAILS("unsupported queue option -q!", "-q!");
+	FAILS("unsupported queue option -q!G", "-q!Gx");
+	FAILS("unsupported queue option -q30x", "-q30x");
+	FAILS("unsupported queue option -qm", "-qm");
+	FAILS("unsupported queue option -qfx", "-qfx");
+	FAILS("unsupported queue option -qG", "-qG");
 }
 
 int
@@ -161,6 +283,10 @@ main(void)
 		cmocka_unit_test(test_ignored_flags),
 		cmocka_unit_test(test_options_after_recipients),
 		cmocka_unit_test(test_modes),
+		cmocka_unit_test(test_program_name),
+		cmocka_unit_test(test_no_argv0),
+		cmocka_unit_test(test_b_modes),
+		cmocka_unit_test(test_queue_run),
 		cmocka_unit_test(test_errors),
 	};
 	int	 r = cmocka_run_group_tests(tests, NULL, NULL);
