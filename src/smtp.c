@@ -7,12 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 
 #include "addr.h"
 #include "body.h"
 #include "conn.h"
 #include "log.h"
 #include "msg.h"
+#include "params.h"
 #include "reply.h"
 #include "result.h"
 #include "sasl.h"
@@ -39,6 +41,8 @@ static const char *const state_name[] = {
 #define CAP_AUTH	0x02
 #define CAP_8BITMIME	0x04
 #define CAP_SIZE	0x08
+#define CAP_DSN		0x10
+#define CAP_SMTPUTF8	0x20
 #define MECH_PLAIN	0x01
 #define MECH_LOGIN	0x02
 
@@ -53,6 +57,7 @@ struct session {
 	unsigned long long	 size_max;
 	int			 mech;		/* chosen MECH_* */
 	int			 step;		/* AUTH exchange step */
+	struct params		 p;		/* MAIL and RCPT parameters */
 	size_t			 rcpt;		/* next recipient */
 	size_t			 nrefused;
 	int			 refused_code;	/* worst refusal */
@@ -141,6 +146,10 @@ parse_caps(struct session *s)
 			s->caps |= CAP_STARTTLS;
 		else if (strcasecmp(l, "8BITMIME") == 0)
 			s->caps |= CAP_8BITMIME;
+		else if (strcasecmp(l, "DSN") == 0)
+			s->caps |= CAP_DSN;
+		else if (strcasecmp(l, "SMTPUTF8") == 0)
+			s->caps |= CAP_SMTPUTF8;
 		else if (strncasecmp(l, "SIZE", 4) == 0 &&
 		    (l[4] == '\0' || l[4] == ' ')) {
 			s->caps |= CAP_SIZE;
@@ -235,7 +244,7 @@ static int
 enter_mail(struct session *s)
 {
 	unsigned long long size;
-	char		 size_param[32] = "";
+	char		 size_param[32] = "", params[PARAMS_MAX];
 
 	size = s->m->hdrlen + (unsigned long long)(s->m->msg->size -
 	    s->m->body_off);
@@ -246,9 +255,22 @@ enter_mail(struct session *s)
 	/* SIZE= (RFC 1870) lets the server refuse before the upload. */
 	if (s->caps & CAP_SIZE)
 		snprintf(size_param, sizeof(size_param), " SIZE=%llu", size);
-	return cmd(s, "MAIL FROM:<%s>%s%s", s->m->from, size_param,
-	    (s->caps & CAP_8BITMIME) && s->m->msg->eightbit ?
-	    " BODY=8BITMIME" : "");
+	if (params_mail(&s->p, params, sizeof(params)) == -1)
+		return result_fail(s->res, EX_SOFTWARE, "MAIL parameters too "
+		    "long");
+	return cmd(s, "MAIL FROM:<%s>%s%s", s->m->from, size_param, params);
+}
+
+static int
+enter_rcpt(struct session *s)
+{
+	const char	*rcpt = s->m->rcpts[s->rcpt];
+	char		 params[PARAMS_MAX];
+
+	if (params_rcpt(&s->p, rcpt, params, sizeof(params)) == -1)
+		return result_fail(s->res, EX_SOFTWARE, "RCPT parameters too "
+		    "long");
+	return cmd(s, "RCPT TO:<%s>%s", rcpt, params);
 }
 
 /* Remember a refused recipient; the error comes after the last RCPT. */
@@ -366,7 +388,7 @@ enter(struct session *s)
 	case S_MAIL:
 		return enter_mail(s);
 	case S_RCPT:
-		return cmd(s, "RCPT TO:<%s>", s->m->rcpts[s->rcpt]);
+		return enter_rcpt(s);
 	case S_DATA:
 		return cmd(s, "DATA");
 	case S_BODY:
@@ -391,6 +413,36 @@ start_tls(struct session *s)
 	return 0;
 }
 
+/*
+ * After the last EHLO, before AUTH: what MAIL and RCPT carry.  What the
+ * server lacks is a warning (syslog, and -v), except an address that
+ * needs SMTPUTF8: nothing is sent then.
+ */
+static int
+choose_params(struct session *s)
+{
+	char		 line[256];
+	unsigned	 offered = 0, bit;
+
+	if (s->caps & CAP_8BITMIME)
+		offered |= PARAMS_8BITMIME;
+	if (s->caps & CAP_SMTPUTF8)
+		offered |= PARAMS_SMTPUTF8;
+	if (s->caps & CAP_DSN)
+		offered |= PARAMS_DSN;
+	if (params_choose(&s->p, offered, s->res) == -1)
+		return -1;
+	for (bit = 1; bit <= s->p.warnings; bit <<= 1) {
+		if (!(s->p.warnings & bit))
+			continue;
+		snprintf(line, sizeof(line), "warning: %s",
+		    params_warning(bit));
+		log_syslog(LOG_WARNING, line);
+		log_trace("%s", line);
+	}
+	return 0;
+}
+
 static int
 decide_ehlo(struct session *s)
 {
@@ -403,7 +455,11 @@ decide_ehlo(struct session *s)
 			    "the server does not offer STARTTLS; refusing to "
 			    "continue without TLS");
 		next(s, S_STARTTLS);
-	} else if (s->o->user != NULL) {
+		return 0;
+	}
+	if (choose_params(s) == -1)
+		return -1;
+	if (s->o->user != NULL) {
 		if (choose_mech(s) == -1)
 			return -1;
 		next(s, S_AUTH);
@@ -519,7 +575,8 @@ smtp_send(const struct smtp_opts *o, const struct smtp_msg *m,
 	s->info = info;
 	s->res = res;
 	s->state = S_GREETING;
-	if (check_addrs(m, res) == -1 || connect_server(s) == -1)
+	if (params_init(&s->p, m, res) == -1 || check_addrs(m, res) == -1 ||
+	    connect_server(s) == -1)
 		goto out;
 	while (s->state != S_QUIT)
 		if (enter(s) == -1 || read_reply(s) == -1 || decide(s) == -1)

@@ -8,6 +8,11 @@
  * the capabilities of the plain-text EHLO are forgotten after it.
  * All recipients or none: if any RCPT is refused no data is sent and
  * the error names every refused recipient.
+ *
+ * MAIL and RCPT parameters (SIZE, BODY, SMTPUTF8, DSN) follow params.h:
+ * a bad -B/-N/-R/-V is EX_USAGE before connecting; an address that needs
+ * SMTPUTF8 on a server without it is EX_DATAERR after EHLO, before AUTH
+ * or MAIL; anything else the server lacks only costs a LOG_WARNING line.
  */
 #ifndef STAMP_SMTP_H
 #define STAMP_SMTP_H
@@ -41,7 +46,8 @@ struct smtp_msg {
 	const struct msg *msg;		/* the body: [body_off, size) */
 	off_t		 body_off;
 	const char	*body_type;	/* -B: "8BITMIME", "7BIT" or NULL */
-	const char	*notify;	/* -N, -R, -V: DSN (RFC 3461), or NULL */
+	const char	*notify;	/* -N, -R, -V: DSN (RFC 3461), or NULL;
+					   unchecked: see params_init */
 	const char	*ret;
 	const char	*envid;
 };

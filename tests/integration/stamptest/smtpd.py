@@ -12,6 +12,12 @@ replies={"GREETING"|"STARTTLS"|"MAIL"|"RCPT"|"DATA": "451 4.3.0 text"} replaces 
 server's answer (RCPT may map the address to a reply or None); "DROP" closes
 the connection instead of answering (GREETING, DATA).
 
+EHLO keywords per server: dsn=True adds DSN (RFC 3461) and accepts RET/ENVID
+on MAIL and NOTIFY/ORCPT on RCPT (without it they get 555, as from a server
+that does not know them); smtputf8=False drops SMTPUTF8 (aiosmtpd then
+refuses non-ASCII command lines and the SMTPUTF8 parameter); eightbitmime=False
+drops 8BITMIME (a BODY= parameter is still accepted, and recorded).
+
 AUTH PLAIN and LOGIN against one user/password (a wrong password gets
 "535 5.7.8 Authentication credentials invalid"); auth_mechanisms limits what is
 advertised.  AUTH is required before MAIL.
@@ -21,7 +27,9 @@ Recorded per connection (Session): every client command line as raw bytes
 dot-stuffed), whether the connection was TLS when each AUTH arrived; and per
 accepted message (Message): mail_from, rcpt_tos, mail_options and content,
 the bytes exactly as received (envelope.original_content: CRLF line ends,
-dot-unstuffed).
+dot-unstuffed); mail_params (the MAIL parameters exactly as sent, case kept,
+DSN ones included) and rcpt_params (one such list per accepted RCPT).
+aiosmtpd's own mail_options are upper-cased and lack the DSN parameters.
 
     with SMTPServer(certs, mode="smtps") as srv:
         ... srv.port ...
@@ -53,6 +61,8 @@ logging.getLogger("mail.log").addFilter(_Quiet())
 warnings.filterwarnings("ignore", message="Session.login_data is deprecated")
 
 MODES = ("smtps", "starttls", "plain-no-starttls")
+DSN_MAIL = ("RET", "ENVID")            # RFC 3461 4.3, 4.4
+DSN_RCPT = ("NOTIFY", "ORCPT")         # RFC 3461 4.1, 4.2
 HOST = "127.0.0.1"
 
 
@@ -73,6 +83,8 @@ class Message:
     mail_options: List[str]
     content: bytes
     session: Session
+    mail_params: List[str] = field(default_factory=list)
+    rcpt_params: List[List[str]] = field(default_factory=list)
 
 
 class _Handler:
@@ -93,6 +105,8 @@ class _Handler:
             return r
         envelope.mail_from = address
         envelope.mail_options.extend(options)
+        envelope.stamptest_mail = list(smtp.raw_params)
+        envelope.stamptest_rcpt = []
         return "250 OK"
 
     async def handle_RCPT(self, smtp, session, envelope, address, options):
@@ -103,7 +117,20 @@ class _Handler:
             return r
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(options)
+        envelope.stamptest_rcpt.append(list(smtp.raw_params))
         return "250 OK"
+
+    async def handle_EHLO(self, smtp, session, envelope, hostname,
+                          responses):
+        # The five-argument hook replaces aiosmtpd's keyword list; it
+        # then leaves remembering the EHLO name to us.
+        session.host_name = hostname
+        if not self.srv.eightbitmime:
+            responses = [r for r in responses
+                         if r[4:].upper() != "8BITMIME"]
+        if self.srv.dsn:
+            responses.insert(len(responses) - 1, "250-DSN")
+        return responses
 
     async def handle_DATA(self, smtp, session, envelope):
         r = self.srv.replies.get("DATA")
@@ -115,7 +142,8 @@ class _Handler:
         self.srv.messages.append(Message(
             envelope.mail_from, list(envelope.rcpt_tos),
             list(envelope.mail_options), bytes(envelope.original_content),
-            smtp.rec))
+            smtp.rec, list(envelope.stamptest_mail),
+            list(envelope.stamptest_rcpt)))
         return "250 OK"
 
 
@@ -127,6 +155,7 @@ class _RecordingSMTP(SMTP):
         self._drained = False
         self._greeted = False
         self._dropped = False
+        self.raw_params = []             # of the MAIL/RCPT being handled
         super().__init__(_Handler(server), **kw)
 
     # aiosmtpd 1.4.3 only counts STARTTLS as TLS when deciding whether to
@@ -230,6 +259,39 @@ class _RecordingSMTP(SMTP):
             return await self.push(r)
         return await super().smtp_STARTTLS(arg)
 
+    def _split_params(self, keyword, arg):
+        """(the parameters as sent, keyword + address) of a MAIL/RCPT
+        argument, or (None, arg) when aiosmtpd will refuse it anyway."""
+        stripped = self._strip_command_keyword(keyword, arg or "")
+        if stripped is None:
+            return None, arg
+        address, rest = self._getaddr(stripped)
+        if not address or not stripped.endswith(rest):
+            return None, arg
+        return rest.split(), keyword + stripped[:len(stripped) - len(rest)]
+
+    async def _with_params(self, keyword, arg, dsn_names, base):
+        """Record the parameters; take the DSN ones out of aiosmtpd's way
+        (it refuses every parameter it does not know)."""
+        raw, head = self._split_params(keyword, arg)
+        self.raw_params = list(raw or [])
+        if raw is None:
+            return await base(arg)
+        dsn = [p for p in raw if p.split("=", 1)[0].upper() in dsn_names]
+        if dsn and not self.srv.dsn:
+            return await self.push(
+                "555 5.5.4 %s parameter not recognized" % dsn[0])
+        return await base(" ".join([head] + [p for p in raw
+                                             if p not in dsn]))
+
+    async def smtp_MAIL(self, arg):
+        return await self._with_params("FROM:", arg, DSN_MAIL,
+                                       super().smtp_MAIL)
+
+    async def smtp_RCPT(self, arg):
+        return await self._with_params("TO:", arg, DSN_RCPT,
+                                       super().smtp_RCPT)
+
     async def smtp_DATA(self, arg):
         self._phase = "data"
         try:
@@ -242,7 +304,8 @@ class SMTPServer:
     def __init__(self, certs=None, mode="smtps", user="joe",
                  password="secret", auth_mechanisms=("PLAIN", "LOGIN"),
                  cert="server", replies=None, advertise_auth_in_clear=True,
-                 hostname="mx.test"):
+                 hostname="mx.test", dsn=False, smtputf8=True,
+                 eightbitmime=True):
         if mode not in MODES:
             raise ValueError(mode)
         if mode != "plain-no-starttls" and certs is None:
@@ -252,6 +315,8 @@ class SMTPServer:
         self.password = (password.encode() if isinstance(password, str)
                          else password)
         self.replies = dict(replies or {})
+        self.dsn = dsn
+        self.eightbitmime = eightbitmime
         self.sessions: List[Session] = []
         self.messages: List[Message] = []
         self.errors: List[BaseException] = []
@@ -263,7 +328,7 @@ class SMTPServer:
         exclude = [m for m in ("PLAIN", "LOGIN") if m not in auth_mechanisms]
         self._smtp_kw = dict(
             hostname=hostname, ident="stamptest ESMTP",
-            enable_SMTPUTF8=True, auth_required=True,
+            enable_SMTPUTF8=smtputf8, auth_required=True,
             auth_exclude_mechanism=exclude,
             authenticator=self._authenticate, timeout=30)
         self._ssl = None
