@@ -38,6 +38,8 @@ struct parser {
 	struct tok	 cur;		/* one token of look-ahead */
 	struct strlist	*out;
 	struct result	*res;
+	struct addr_mailbox *mb;	/* addr_mailbox_parse: note spans */
+	int		 ngroups;
 };
 
 /* Section 3.2.3 atext; UTF-8 bytes too (RFC 6532 section 3.2). */
@@ -83,10 +85,21 @@ fail_char(struct parser *p, char c)
 	return fail(p, what);
 }
 
+/* addr_mailbox_parse: the first comment of the first address. */
+static void
+note_comment(struct parser *p, size_t open)
+{
+	if (p->mb == NULL || p->out->n > 0 || p->mb->cmt_off != 0)
+		return;
+	p->mb->cmt_off = open + 1;
+	p->mb->cmt_len = p->pos - open - 1;
+}
+
 /* Section 3.2.2: a comment, nested, with quoted-pairs; at '('. */
 static int
 skip_comment(struct parser *p)
 {
+	size_t	 open = p->pos;
 	int	 depth = 0;
 
 	for (; p->pos < p->len; p->pos++) {
@@ -98,6 +111,7 @@ skip_comment(struct parser *p)
 		} else if (p->s[p->pos] == '(')
 			depth++;
 		else if (p->s[p->pos] == ')' && --depth == 0) {
+			note_comment(p, open);
 			p->pos++;
 			return 0;
 		}
@@ -316,6 +330,7 @@ static int	parse_list(struct parser *, int);
 static int
 parse_group(struct parser *p)
 {
+	p->ngroups++;
 	if (parse_list(p, 1) == -1)
 		return -1;
 	return p->cur.ch == ';' ? lex(p) : 0;
@@ -326,13 +341,20 @@ static int
 parse_address(struct parser *p, int in_group)
 {
 	struct tok	 first = p->cur;
-	size_t		 pos = p->pos, nphrase = 0;
+	size_t		 pos = p->pos, nphrase = 0, end = first.off;
 
-	for (; is_phrase(&p->cur); nphrase++)
+	for (; is_phrase(&p->cur); nphrase++) {
+		end = p->cur.off + p->cur.len;
 		if (lex(p) == -1)
 			return -1;
-	if (p->cur.ch == '<')
+	}
+	if (p->cur.ch == '<') {
+		if (p->mb != NULL && p->out->n == 0 && nphrase > 0) {
+			p->mb->name_off = first.off;
+			p->mb->name_len = end - first.off;
+		}
 		return lex(p) == -1 ? -1 : parse_angle(p);
+	}
 	if (p->cur.ch == ':') {
 		if (in_group)
 			return fail(p, "nested group");
@@ -366,6 +388,19 @@ parse_list(struct parser *p, int in_group)
 	}
 }
 
+static int
+run(struct parser *p, const char *s, size_t len, struct strlist *out,
+    struct result *res)
+{
+	p->s = s;
+	p->len = len;
+	p->out = out;
+	p->res = res;
+	if (lex(p) == -1)
+		return -1;
+	return parse_list(p, 0);
+}
+
 int
 addr_list_parse(const char *s, size_t len, struct strlist *out,
     struct result *res)
@@ -373,13 +408,28 @@ addr_list_parse(const char *s, size_t len, struct strlist *out,
 	struct parser	 p;
 
 	memset(&p, 0, sizeof(p));
-	p.s = s;
-	p.len = len;
-	p.out = out;
-	p.res = res;
-	if (lex(&p) == -1)
-		return -1;
-	return parse_list(&p, 0);
+	return run(&p, s, len, out, res);
+}
+
+int
+addr_mailbox_parse(const char *s, size_t len, struct addr_mailbox *mb,
+    struct result *res)
+{
+	struct strlist	 l = { NULL, 0, 0 };
+	struct parser	 p;
+	int		 rc;
+
+	memset(&p, 0, sizeof(p));
+	memset(mb, 0, sizeof(*mb));
+	p.mb = mb;
+	if ((rc = run(&p, s, len, &l, res)) == 0 &&
+	    (l.n != 1 || p.ngroups > 0))
+		rc = fail(&p, l.n == 0 ? "no address" : p.ngroups > 0 ?
+		    "a group" : "more than one address");
+	if (rc == 0)
+		str_copy(mb->addr, sizeof(mb->addr), l.v[0]);
+	strlist_free(&l);
+	return rc;
 }
 
 static int
@@ -388,24 +438,82 @@ is_unsafe(unsigned char c)
 	return c < 0x20 || c == 0x7f || c == '<' || c == '>';
 }
 
+/*
+ * The length of the well-formed UTF-8 sequence at s (n bytes left, s[0]
+ * >= 0x80), or 0: no stray continuation bytes, overlong forms, surrogates,
+ * code points past U+10FFFF (RFC 3629 section 4), or C1 controls.
+ */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	size_t		 len, i;
+	unsigned long	 cp;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	cp = s[0] & (0x7f >> len);
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || cp < 0xa0)
+		return 0;
+	return len;
+}
+
 int
 addr_check(const char *a, size_t len)
 {
-	size_t	 i;
-	int	 quoted = 0;
+	const unsigned char *u = (const unsigned char *)a;
+	size_t		 i, n;
+	int		 quoted = 0;
 
 	if (len == 0 || len > ADDR_MAX)
 		return -1;
 	for (i = 0; i < len; i++) {
-		if (is_unsafe((unsigned char)a[i]))
+		if (u[i] >= 0x80) {
+			if ((n = utf8_len(u + i, len - i)) == 0)
+				return -1;
+			i += n - 1;
+			continue;
+		}
+		if (is_unsafe(u[i]))
 			return -1;
 		if (quoted && a[i] == '\\') {
-			if (++i == len || is_unsafe((unsigned char)a[i]))
+			if (i + 1 == len || is_unsafe(u[i + 1]))
 				return -1;
+			if (u[i + 1] < 0x80)	/* else checked as UTF-8 */
+				i++;
 		} else if (a[i] == '"')
 			quoted = !quoted;
 		else if (!quoted && a[i] == ' ')
 			return -1;
 	}
 	return quoted ? -1 : 0;
+}
+
+const char *
+addr_domain(const char *a)
+{
+	int	 quoted = 0;
+
+	for (; *a != '\0'; a++) {
+		if (quoted && *a == '\\' && a[1] != '\0')
+			a++;
+		else if (*a == '"')
+			quoted = !quoted;
+		else if (!quoted && *a == '@')
+			return a + 1;
+	}
+	return NULL;
 }

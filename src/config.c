@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 
 #include <ini.h>
 
+#include "addr.h"
 #include "config.h"
 #include "result.h"
 #include "util.h"
@@ -40,7 +42,8 @@
 
 enum key {
 	K_HOST, K_PORT, K_TLS, K_USER, K_FROM, K_AUTH, K_TRUST, K_TIMEOUT,
-	K_DOMAIN, K_PWCMD, K_PW, K_DEFAULT, K_NKEYS
+	K_DOMAIN, K_PWCMD, K_PW, K_DEFAULT, K_QUALIFY, K_ALIASES, K_SETFROM,
+	K_NKEYS
 };
 
 struct section {
@@ -70,8 +73,10 @@ static char	*check_port(struct parse *, const char *, const char *);
 static char	*check_timeout(struct parse *, const char *, const char *);
 static char	*check_tls(struct parse *, const char *, const char *);
 static char	*check_auth(struct parse *, const char *, const char *);
-static char	*check_trust(struct parse *, const char *, const char *);
+static char	*check_path(struct parse *, const char *, const char *);
 static char	*check_name(struct parse *, const char *, const char *);
+static char	*check_domain(struct parse *, const char *, const char *);
+static char	*check_setfrom(struct parse *, const char *, const char *);
 
 static const struct keydef {
 	const char	*name;
@@ -83,12 +88,15 @@ static const struct keydef {
 	[K_USER] =	{ "user",		check_text },
 	[K_FROM] =	{ "from",		check_word },
 	[K_AUTH] =	{ "auth",		check_auth },
-	[K_TRUST] =	{ "tls_trust_file",	check_trust },
+	[K_TRUST] =	{ "tls_trust_file",	check_path },
 	[K_TIMEOUT] =	{ "timeout",		check_timeout },
 	[K_DOMAIN] =	{ "domain",		check_word },
 	[K_PWCMD] =	{ "password_command",	check_text },
 	[K_PW] =	{ "password",		check_text },
 	[K_DEFAULT] =	{ "default_account",	check_name },
+	[K_QUALIFY] =	{ "qualify_domain",	check_domain },
+	[K_ALIASES] =	{ "aliases",		check_path },
+	[K_SETFROM] =	{ "set_from_header",	check_setfrom },
 };
 
 /* Record "FILE:LINE: ..." unless an error is recorded already. */
@@ -232,9 +240,37 @@ check_auth(struct parse *p, const char *key, const char *v)
 	return check_choice(p, key, v, c, "auto, plain or login");
 }
 
+static char *
+check_setfrom(struct parse *p, const char *key, const char *v)
+{
+	static const char *const c[] = { "auto", "on", "off", NULL };
+
+	return check_choice(p, key, v, c, "auto, on or off");
+}
+
+/* What follows '@': letters, digits, '-', UTF-8, dots between labels. */
+static char *
+check_domain(struct parse *p, const char *key, const char *v)
+{
+	const unsigned char *c = (const unsigned char *)v;
+
+	for (; *c != '\0'; c++)
+		if (!isalnum(*c) && *c != '-' && *c < 0x80 && (*c != '.' ||
+		    c == (const unsigned char *)v || c[1] == '.' ||
+		    c[1] == '\0'))
+			break;
+	/* addr_check: well-formed UTF-8, at most ADDR_MAX bytes. */
+	if (*c != '\0' || addr_check(v, strlen(v)) == -1) {
+		cfail(p, p->lineno, "%s must be a domain name such as "
+		    "example.org, not '%s'", key, v);
+		return NULL;
+	}
+	return xstrdup(v, &p->res);
+}
+
 /* A relative path is taken from the configuration file's directory. */
 static char *
-check_trust(struct parse *p, const char *key, const char *v)
+check_path(struct parse *p, const char *key, const char *v)
 {
 	const char	*slash;
 
@@ -597,10 +633,14 @@ static int
 build_account(struct account *a, const struct parse *p,
     const struct section *sec, struct result *res)
 {
-	const char	*tls, *port, *timeout;
+	const char	*tls, *port, *timeout, *setfrom;
 
 	if (check_account(p, sec, res) == -1)
 		return -1;
+	setfrom = effective(p, sec, K_SETFROM, NULL);
+	a->set_from_header = setfrom == NULL ? FROM_HDR_AUTO :
+	    strcmp(setfrom, "on") == 0 ? FROM_HDR_ON :
+	    strcmp(setfrom, "off") == 0 ? FROM_HDR_OFF : FROM_HDR_AUTO;
 	tls = effective(p, sec, K_TLS, NULL);
 	a->tls = tls != NULL && strcmp(tls, "starttls") == 0 ?
 	    TLS_STARTTLS : TLS_SMTPS;
@@ -626,7 +666,10 @@ build_account(struct account *a, const struct parse *p,
 	    dup_opt(&a->domain, effective(p, sec, K_DOMAIN, NULL), res) == -1 ||
 	    dup_opt(&a->password_command, effective(p, sec, K_PWCMD, NULL),
 	    res) == -1 ||
-	    dup_opt(&a->password, effective(p, sec, K_PW, NULL), res) == -1)
+	    dup_opt(&a->password, effective(p, sec, K_PW, NULL), res) == -1 ||
+	    dup_opt(&a->qualify_domain, effective(p, sec, K_QUALIFY, NULL),
+	    res) == -1 ||
+	    dup_opt(&a->aliases, effective(p, sec, K_ALIASES, NULL), res) == -1)
 		return -1;
 	return 0;
 }
@@ -812,19 +855,81 @@ find_account(const struct config *cfg, const char *name)
 	return NULL;
 }
 
+int
+config_is_pattern(const char *from)
+{
+	return strpbrk(from, "*?[") != NULL;
+}
+
+static int
+match_one(const char *from, const char *s)
+{
+	if (config_is_pattern(from))
+		return fnmatch(from, s, FNM_CASEFOLD) == 0;
+	return strcasecmp(from, s) == 0;
+}
+
+int
+config_from_matches(const char *from, const char *sender)
+{
+	char		 base[CONFIG_LINE_MAX + 1];
+	const char	*plus, *at;
+	size_t		 n = strlen(sender);
+
+	/* "-f '<a@b>'" is a common spelling of "-f a@b". */
+	if (n >= 2 && sender[0] == '<' && sender[n - 1] == '>') {
+		if (n - 2 >= sizeof(base))
+			return 0;
+		memcpy(base, sender + 1, n - 2);
+		base[n - 2] = '\0';
+		return config_from_matches(from, base);
+	}
+	if (match_one(from, sender))
+		return 1;
+	/* joe+lists@example.org is joe@example.org's too (subaddress). */
+	if ((at = strrchr(sender, '@')) == NULL ||
+	    (plus = memchr(sender, '+', (size_t)(at - sender))) == NULL ||
+	    plus == sender || n >= sizeof(base))
+		return 0;
+	memcpy(base, sender, (size_t)(plus - sender));
+	memcpy(base + (plus - sender), at, n - (size_t)(at - sender) + 1);
+	return match_one(from, base);
+}
+
+/* The account whose from matches sender: the default one first. */
+static const struct account *
+match_sender(const struct config *cfg, const char *sender)
+{
+	const struct account	*a = NULL;
+	size_t			 i;
+
+	if (cfg->default_account != NULL)
+		a = find_account(cfg, cfg->default_account);
+	if (a != NULL && a->from != NULL && config_from_matches(a->from,
+	    sender))
+		return a;
+	for (i = 0; i < cfg->naccounts; i++) {
+		a = &cfg->accounts[i];
+		if (a->from != NULL && config_from_matches(a->from, sender))
+			return a;
+	}
+	return NULL;
+}
+
 const struct account *
 config_choose(const struct config *cfg, const char *name,
     const char *sender, struct result *res)
 {
 	const struct account	*a;
 
-	(void)sender;		/* from patterns: issue 3 */
 	if (name != NULL) {
 		if ((a = find_account(cfg, name)) == NULL)
 			result_fail(res, EX_CONFIG, "no account '%s' in %s",
 			    name, cfg->path);
 		return a;
 	}
+	if (sender != NULL && (a = match_sender(cfg, sender)) != NULL)
+		return a;
 	if (cfg->default_account != NULL) {
 		if ((a = find_account(cfg, cfg->default_account)) == NULL)
 			result_fail(res, EX_CONFIG, "default_account '%s' is "
@@ -862,6 +967,8 @@ account_free(struct account *a)
 	free(a->domain);
 	wipe_free(a->password_command);
 	wipe_free(a->password);
+	free(a->qualify_domain);
+	free(a->aliases);
 	free(a->file);
 	memset(a, 0, sizeof(*a));
 }

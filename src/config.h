@@ -23,19 +23,30 @@ enum tls_mode {
 	TLS_STARTTLS			/* STARTTLS required, default port 587 */
 };
 
+/* set_from_header: what stamp does to the message's From: field. */
+enum from_header {
+	FROM_HDR_AUTO,			/* add if missing; fix an unqualified one */
+	FROM_HDR_ON,			/* always the envelope sender */
+	FROM_HDR_OFF			/* never touch it */
+};
+
 struct account {
 	char		*name;		/* section name */
 	char		*host;		/* required */
 	int		 port;		/* default from tls: 465 or 587 */
 	enum tls_mode	 tls;		/* default TLS_SMTPS */
 	char		*user;		/* NULL: no AUTH */
-	char		*from;		/* envelope sender when no -f */
+	char		*from;		/* envelope sender when no -f; or a
+					   pattern (config_is_pattern) */
 	char		*auth;		/* "auto" (default), "plain", "login" */
 	char		*tls_trust_file; /* NULL: system CA store */
 	int		 timeout;	/* seconds, per reply; default 300 */
 	char		*domain;	/* EHLO name; NULL: "localhost" */
 	char		*password_command; /* run by /bin/sh -c */
 	char		*password;
+	char		*qualify_domain; /* for unqualified addresses, or NULL */
+	char		*aliases;	/* alias file (aliases.h), or NULL */
+	enum from_header set_from_header; /* default FROM_HDR_AUTO */
 	char		*file;		/* config file path (for messages) */
 	int		 line;		/* line of the section header */
 };
@@ -56,13 +67,24 @@ int	 config_load(struct config *, const char *explicit_path,
 	    struct result *);
 
 /*
- * Choose the account: name (-a) if given, else default_account, else the
- * only account.  EX_CONFIG with a clear message when none fits.  sender
- * is the -f/-r address or NULL (issue 3: matching it against the
- * accounts' from patterns comes before default_account).
+ * Choose the account: name (-a) if given; else, when sender (the -f/-r
+ * address, "<a@b>" accepted; NULL if none) is given, the account whose
+ * from matches it (config_from_matches): default_account if it does,
+ * else the first in file order; else default_account; else the only
+ * account.  EX_CONFIG with a clear message when none fits.
  */
 const struct account *config_choose(const struct config *, const char *name,
 	    const char *sender, struct result *);
+
+/* Is this from a pattern (it has '*', '?' or '[')? */
+int	 config_is_pattern(const char *from);
+
+/*
+ * Does sender match an account's from?  Case-insensitive: equal, or
+ * from is a pattern that matches (fnmatch(3) wildcards), or either holds
+ * for the sender without its +detail ("joe+lists@x" -> "joe@x").
+ */
+int	 config_from_matches(const char *from, const char *sender);
 
 void	 config_free(struct config *);
 

@@ -7,40 +7,80 @@
 #include <strings.h>
 
 #include "addr.h"
+#include "aliases.h"
 #include "cli.h"
 #include "config.h"
 #include "envelope.h"
 #include "hdr.h"
+#include "hdredit.h"
+#include "log.h"
 #include "msg.h"
 #include "result.h"
 #include "util.h"
 
-#define FULLNAME_MAX	256	/* longest -F put into a From: field */
-#define EWORD_IN	45	/* bytes per encoded-word: 60 of base64 */
 #define HEAD_BLOCK	(64 * 1024)	/* first read of the header section */
 
-/* A growing copy of the header section; cap is computed beforehand. */
-struct obuf {
-	char	*p;
-	size_t	 n;
-};
-
-static void
-put(struct obuf *b, const char *s, size_t len)
-{
-	memcpy(b->p + b->n, s, len);
-	b->n += len;
-}
+static const struct account no_account;	/* envelope_build without one */
 
 static int
-bad_conf_from(const struct account *acct, struct result *res)
+bad_conf_from(const struct account *acct, const char *what,
+    const char *why, struct result *res)
 {
 	if (acct->file != NULL)
-		return result_fail(res, EX_CONFIG,
-		    "%s:%d: account %s: bad from address \"%s\"", acct->file,
-		    acct->line, acct->name ? acct->name : "", acct->from);
-	return result_fail(res, EX_CONFIG, "account %s: bad from address "
-	    "\"%s\"", acct->name ? acct->name : "", acct->from);
+		return result_fail(res, EX_CONFIG, "%s:%d: account %s: %s "
+		    "\"%s\"%s", acct->file, acct->line, acct->name ?
+		    acct->name : "", what, acct->from, why);
+	return result_fail(res, EX_CONFIG, "account %s: %s \"%s\"%s",
+	    acct->name ? acct->name : "", what, acct->from, why);
+}
+
+/* local@domain for an unqualified address; NULL (EX_DATAERR) if too long. */
+static char *
+qualify(const char *a, const char *domain, struct result *res)
+{
+	size_t	 la = strlen(a), ld = strlen(domain);
+	char	*q;
+
+	if (la + 1 + ld > ADDR_MAX) {
+		result_fail(res, EX_DATAERR, "address \"%s@%s\" is longer than "
+		    "%d bytes", a, domain, ADDR_MAX);
+		return NULL;
+	}
+	if ((q = xmalloc(la + 1 + ld + 1, res)) == NULL)
+		return NULL;
+	memcpy(q, a, la);
+	q[la] = '@';
+	memcpy(q + la + 1, domain, ld + 1);
+	return q;
+}
+
+/*
+ * An unqualified sender ("-f root", cronie's): local@qualify_domain; else,
+ * for -f, the account's from, which the server will take (a submission
+ * server refuses "root"); else as it is, and the server decides.
+ */
+static int
+qualify_sender(struct envelope *env, const struct cli *cli,
+    const struct account *acct, struct result *res)
+{
+	const char	*af = acct->from;
+	char		*q;
+
+	if (acct->qualify_domain != NULL)
+		q = qualify(env->from, acct->qualify_domain, res);
+	else if (cli->from != NULL && af != NULL && !config_is_pattern(af) &&
+	    addr_domain(af) != NULL && addr_check(af, strlen(af)) == 0) {
+		log_trace("sender %s is unqualified and account %s has no "
+		    "qualify_domain: using its from %s", env->from,
+		    acct->name ? acct->name : "", af);
+		q = xstrdup(af, res);
+	} else
+		return 0;
+	if (q == NULL)
+		return -1;
+	free(env->from);
+	env->from = q;
+	return 0;
 }
 
 static int
@@ -61,16 +101,23 @@ set_sender(struct envelope *env, const struct cli *cli,
 		if (addr_check(a, len) == -1)
 			return result_fail(res, EX_USAGE,
 			    "bad sender address -f \"%s\"", cli->from);
-	} else if (acct != NULL && acct->from != NULL) {
+	} else if (acct->from != NULL) {
 		a = acct->from;
 		len = strlen(a);
+		if (config_is_pattern(a))
+			return bad_conf_from(acct, "from", " is a pattern "
+			    "for choosing the account, not an address; pass -f",
+			    res);
 		if (addr_check(a, len) == -1)
-			return bad_conf_from(acct, res);
+			return bad_conf_from(acct, "bad from address", "", res);
 	} else
 		return result_fail(res, EX_CONFIG, "no envelope sender: "
 		    "set from = in the account or pass -f");
-	env->from = xstrndup(a, len, res);
-	return env->from == NULL ? -1 : 0;
+	if ((env->from = xstrndup(a, len, res)) == NULL)
+		return -1;
+	if (addr_domain(env->from) == NULL)
+		return qualify_sender(env, cli, acct, res);
+	return 0;
 }
 
 /* Does p hold an empty line?  The header section ends there at the latest. */
@@ -141,17 +188,46 @@ add_list(struct strlist *l, const char *where, size_t wlen, const char *s,
 }
 
 static int
+is_one_of(const struct hdrs *h, const struct hdr_field *f,
+    const char *const *names)
+{
+	for (; *names != NULL; names++)
+		if (hdr_is(h, f, *names))
+			return 1;
+	return 0;
+}
+
+/*
+ * -t: every To, Cc and Bcc.  A message that has been resent (RFC 5322
+ * section 3.6.6: a block of Resent-* fields prepended for each resending)
+ * goes to the Resent-To, Resent-Cc and Resent-Bcc of its topmost block
+ * instead, as with sendmail 8.  The block is the run of consecutive
+ * Resent-* fields that starts at the first one.
+ */
+static int
 from_headers(struct strlist *l, const struct hdrs *h, struct result *res)
 {
+	static const char *const plain[] = { "To", "Cc", "Bcc", NULL };
+	static const char *const resent[] = { "Resent-To", "Resent-Cc",
+	    "Resent-Bcc", NULL };
+	const char *const *names = plain;
 	const struct hdr_field *f;
 	char		*v;
-	size_t		 i;
+	size_t		 i, first = 0, end = h->n;
 	int		 rc;
 
-	for (i = 0; i < h->n; i++) {
+	for (i = 0; i < h->n && !hdr_has_prefix(h, &h->f[i], "Resent-"); i++)
+		;
+	if (i < h->n) {
+		names = resent;
+		for (first = i; i < h->n &&
+		    hdr_has_prefix(h, &h->f[i], "Resent-"); i++)
+			;
+		end = i;
+	}
+	for (i = first; i < end; i++) {
 		f = &h->f[i];
-		if (!hdr_is(h, f, "To") && !hdr_is(h, f, "Cc") &&
-		    !hdr_is(h, f, "Bcc"))
+		if (!is_one_of(h, f, names))
 			continue;
 		if ((v = hdr_value(h, f, res)) == NULL)
 			return -1;
@@ -161,6 +237,63 @@ from_headers(struct strlist *l, const struct hdrs *h, struct result *res)
 			return -1;
 	}
 	return 0;
+}
+
+/* a, or a@qualify_domain when a is unqualified and the account has one. */
+static int
+add_qualified(struct strlist *l, const char *a, const struct account *acct,
+    struct result *res)
+{
+	char	*q;
+	int	 rc;
+
+	if (addr_domain(a) != NULL || acct->qualify_domain == NULL)
+		return strlist_add(l, a, strlen(a), res);
+	if ((q = qualify(a, acct->qualify_domain, res)) == NULL)
+		return -1;
+	rc = strlist_add(l, q, strlen(q), res);
+	free(q);
+	return rc;
+}
+
+/*
+ * Unqualified recipients ("root"): the account's aliases replace one (its
+ * own entry, else "default"; targets are not looked up again), then what
+ * is still unqualified gets @qualify_domain.  Without either it goes out
+ * as it is and the server decides.  The alias file is read only when an
+ * unqualified recipient needs it.
+ */
+static int
+resolve(struct strlist *out, const struct strlist *in,
+    const struct account *acct, struct result *res)
+{
+	struct aliases		 al = { NULL, 0 };
+	const struct strlist	*to;
+	size_t			 i, j;
+	int			 loaded = 0, rc = -1;
+
+	for (i = 0; i < in->n; i++) {
+		to = NULL;
+		if (addr_domain(in->v[i]) == NULL && acct->aliases != NULL) {
+			if (!loaded && aliases_load(&al, acct->aliases,
+			    res) == -1)
+				goto out;
+			loaded = 1;
+			if ((to = aliases_lookup(&al, in->v[i])) != NULL)
+				log_trace("recipient %s: alias in %s",
+				    in->v[i], acct->aliases);
+		}
+		if (to == NULL && add_qualified(out, in->v[i], acct,
+		    res) == -1)
+			goto out;
+		for (j = 0; to != NULL && j < to->n; j++)
+			if (add_qualified(out, to->v[j], acct, res) == -1)
+				goto out;
+	}
+	rc = 0;
+out:
+	aliases_free(&al);
+	return rc;
 }
 
 struct rcpt_ent {
@@ -213,173 +346,45 @@ dedup(struct strlist *l, struct result *res)
 
 static int
 set_rcpts(struct envelope *env, const struct cli *cli,
-    const struct hdrs *h, struct result *res)
+    const struct account *acct, const struct hdrs *h, struct result *res)
 {
 	static const char where[] = "recipient argument";
+	struct strlist	 given = { NULL, 0, 0 };
 	size_t		 i;
+	int		 rc = -1;
 
 	for (i = 0; i < cli->nrcpts; i++)
-		if (add_list(&env->rcpts, where, sizeof(where) - 1,
-		    cli->rcpts[i], res) == -1)
-			return -1;
-	if (cli->read_headers && from_headers(&env->rcpts, h, res) == -1)
-		return -1;
-	if (dedup(&env->rcpts, res) == -1)
-		return -1;
-	if (env->rcpts.n == 0)
-		return result_fail(res, EX_USAGE, "no recipients");
-	return 0;
-}
-
-/*
- * -F: refuse what could break the header; say how it must be written:
- * 0 as is, 1 as a quoted-string, 2 as RFC 2047 encoded-words.
- */
-static int
-check_fullname(const char *s, size_t len, int *quote, struct result *res)
-{
-	size_t		 i;
-	unsigned char	 c;
-
-	if (len > FULLNAME_MAX)
-		return result_fail(res, EX_USAGE,
-		    "full name -F longer than %d bytes", FULLNAME_MAX);
-	*quote = 0;
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)s[i];
-		if ((c < 0x20 && c != '\t') || c == 0x7f)
-			return result_fail(res, EX_USAGE, "full name -F "
-			    "\"%s\" has a control character", s);
-		/* RFC 5322 section 3.2.3: specials need a quoted-string. */
-		if (strchr("()<>[]:;@\\,.\"", c) != NULL && *quote == 0)
-			*quote = 1;
-		/* Without SMTPUTF8 a header must be ASCII: RFC 2047. */
-		if (c >= 0x80)
-			*quote = 2;
+		if (add_list(&given, where, sizeof(where) - 1, cli->rcpts[i],
+		    res) == -1)
+			goto out;
+	if (cli->read_headers && from_headers(&given, h, res) == -1)
+		goto out;
+	if (resolve(&env->rcpts, &given, acct, res) == -1 ||
+	    dedup(&env->rcpts, res) == -1)
+		goto out;
+	if (env->rcpts.n == 0) {
+		result_fail(res, EX_USAGE, "no recipients");
+		goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	strlist_free(&given);
+	return rc;
 }
 
-/*
- * RFC 2047 section 5 (3): "=?UTF-8?B?...?=" words of at most 75 bytes,
- * never splitting a UTF-8 sequence between two words.
- */
-static void
-put_encoded(struct obuf *b, const char *name)
-{
-	char	 word[B64_LEN(EWORD_IN)];
-	size_t	 len = strlen(name), n;
-
-	while (len > 0) {
-		n = len < EWORD_IN ? len : EWORD_IN;
-		while (n < len && n > 1 && ((unsigned char)name[n] & 0xc0) ==
-		    0x80)
-			n--;
-		put(b, "=?UTF-8?B?", 10);
-		put(b, word, b64_encode(name, n, word));
-		put(b, "?=", 2);
-		name += n;
-		len -= n;
-		if (len > 0)
-			put(b, " ", 1);
-	}
-}
-
-/* "From: NAME <sender>" or "From: sender", with eol. */
-static void
-put_from(struct obuf *b, const struct envelope *env, const char *name,
-    int quote, const char *eol)
-{
-	size_t	 i;
-
-	put(b, "From: ", 6);
-	if (name == NULL) {
-		put(b, env->from, strlen(env->from));
-		put(b, eol, strlen(eol));
-		return;
-	}
-	if (quote == 2)
-		put_encoded(b, name);
-	if (quote == 1)
-		put(b, "\"", 1);
-	for (i = 0; quote < 2 && name[i] != '\0'; i++) {
-		/* Section 3.2.4: '"' and '\' are quoted-pairs in a qcontent. */
-		if (quote && (name[i] == '"' || name[i] == '\\'))
-			put(b, "\\", 1);
-		put(b, name + i, 1);
-	}
-	if (quote == 1)
-		put(b, "\"", 1);
-	put(b, " <", 2);
-	put(b, env->from, strlen(env->from));
-	put(b, ">", 1);
-	put(b, eol, strlen(eol));
-}
-
-/* The message's line ending: that of its first line. */
-static const char *
-msg_eol(const struct hdrs *h, size_t len)
-{
-	const char	*lf = memchr(h->buf, '\n', len);
-
-	return lf != NULL && lf > h->buf && lf[-1] == '\r' ? "\r\n" : "\n";
-}
-
-static int
-has_field(const struct hdrs *h, const char *name)
-{
-	size_t	 i;
-
-	for (i = 0; i < h->n; i++)
-		if (hdr_is(h, &h->f[i], name))
-			return 1;
-	return 0;
-}
-
-/*
- * The header section minus Bcc, byte for byte, plus a From: when there
- * is none (RFC 5322 section 3.6 requires one), placed just before the
- * separator line.
- */
+/* The header section to transmit (hdredit.h), for the final sender. */
 static int
 build_hdr(struct envelope *env, const struct hdrs *h, const struct cli *cli,
-    size_t headlen, size_t msgsize, struct result *res)
+    const struct account *acct, size_t headlen, size_t msgsize,
+    struct result *res)
 {
-	struct obuf	 b;
-	const char	*eol = msg_eol(h, headlen), *name = cli->fullname;
-	size_t		 i, fend, cap;
-	int		 add_from, quote = 0;
+	struct hdredit	 in = {
+		.sender = env->from, .fullname = cli->fullname,
+		.domain = acct->domain, .from_mode = acct->set_from_header,
+	};
 
-	fend = h->n > 0 ? h->f[h->n - 1].off + h->f[h->n - 1].len : 0;
-	add_from = !has_field(h, "From");
-	if (name != NULL && name[0] == '\0')
-		name = NULL;
-	if (add_from && name != NULL &&
-	    check_fullname(name, strlen(name), &quote, res) == -1)
-		return -1;
-	/* Fields, separator, From: (name doubled by escapes, or encoded:
-	 * 4/3 plus 13 per word), 2 EOLs more. */
-	cap = h->body_off + 6 + (name ? 3 * strlen(name) + 16 : 0) +
-	    strlen(env->from) + 3 * 2 + 1;
-	if ((b.p = xmalloc(cap, res)) == NULL)
-		return -1;
-	b.n = 0;
-	for (i = 0; i < h->n; i++)
-		if (!hdr_is(h, &h->f[i], "Bcc"))
-			put(&b, h->buf + h->f[i].off, h->f[i].len);
-	if (add_from) {
-		/* A last field without EOL ends the message: end it first. */
-		if (fend > 0 && h->buf[fend - 1] != '\n')
-			put(&b, eol, strlen(eol));
-		put_from(&b, env, name, quote, eol);
-		/* Keep the body from being read as header fields. */
-		if (!h->has_blank && h->body_off < msgsize)
-			put(&b, eol, strlen(eol));
-	}
-	put(&b, h->buf + fend, h->body_off - fend);
-	env->hdr = b.p;
-	env->hdrlen = b.n;
-	return 0;
+	return hdredit_build(h, headlen, msgsize, &in, &env->hdr,
+	    &env->hdrlen, &env->msgid, res);
 }
 
 static int
@@ -387,7 +392,7 @@ set_msgid(struct envelope *env, const struct hdrs *h, struct result *res)
 {
 	size_t	 i;
 
-	for (i = 0; i < h->n; i++)
+	for (i = 0; env->msgid == NULL && i < h->n; i++)
 		if (hdr_is(h, &h->f[i], "Message-ID")) {
 			env->msgid = hdr_value(h, &h->f[i], res);
 			return env->msgid == NULL ? -1 : 0;
@@ -406,15 +411,18 @@ envelope_build(struct envelope *env, const struct cli *cli,
 
 	memset(env, 0, sizeof(*env));
 	memset(&h, 0, sizeof(h));
+	if (acct == NULL)
+		acct = &no_account;
 	if (set_sender(env, cli, acct, res) == -1)
 		goto out;
 	if ((head = read_head(m, &headlen, &at_eof, res)) == NULL)
 		goto out;
 	if (hdr_parse(&h, head, headlen, at_eof, res) == -1)
 		goto out;
-	if (set_rcpts(env, cli, &h, res) == -1)
+	if (set_rcpts(env, cli, acct, &h, res) == -1)
 		goto out;
-	if (build_hdr(env, &h, cli, headlen, (size_t)m->size, res) == -1)
+	if (build_hdr(env, &h, cli, acct, headlen, (size_t)m->size,
+	    res) == -1)
 		goto out;
 	if (set_msgid(env, &h, res) == -1)
 		goto out;

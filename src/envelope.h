@@ -2,17 +2,26 @@
  * envelope.h - sender, recipients and the header section to transmit,
  * from the command line, the account and the message's headers.
  *
- * Sender: -f/-r ("<a@b>" accepted), else the account's from; none ->
- * EX_CONFIG; a bad -f -> EX_USAGE, a bad configured from -> EX_CONFIG.
- * Recipients: argv (each argument an address list), plus every To/Cc/Bcc
- * with -t; duplicates removed (case-insensitive, first kept); none ->
- * EX_USAGE; a bad one -> EX_DATAERR naming it.  Header edits: Bcc fields
- * are never transmitted; a missing From: is built from -F (a control
- * byte in it -> EX_USAGE) and the sender, in the message's line ending,
- * just before the separator line (one is added if a body follows).
- * Transmitting hdr, then msg bytes [body_off, size), gives the message
- * with those edits.  Only the first HDR_SECTION_MAX bytes are read.
- * On error env is left empty (nothing to free).
+ * Sender: -f/-r ("<a@b>" accepted), else the account's from; none, or a
+ * from that is a pattern (config_is_pattern) -> EX_CONFIG; a bad -f ->
+ * EX_USAGE, a bad configured from -> EX_CONFIG.  An unqualified sender
+ * ("root") gets @qualify_domain; without one, an unqualified -f becomes
+ * the account's from (traced under -v); else it stays as it is.
+ * Recipients: argv (each argument an address list), plus with -t every
+ * To/Cc/Bcc, or, when the message has Resent-* fields, the Resent-To/
+ * Resent-Cc/Resent-Bcc of the topmost block of consecutive Resent-*
+ * fields (RFC 5322 section 3.6.6, as sendmail 8).  An unqualified
+ * recipient is replaced by its alias (aliases.h; the file is read only
+ * then), and whatever is still unqualified gets @qualify_domain.
+ * Duplicates removed (case-insensitive, first kept); none -> EX_USAGE; a
+ * bad one -> EX_DATAERR naming it; alias file errors -> EX_CONFIG.
+ * Header edits (hdredit.h): Bcc and Resent-Bcc never transmitted; From:
+ * per set_from_header; missing From:, Date:, Message-ID: added; a leading
+ * mbox "From " line dropped.  Transmitting hdr, then msg bytes
+ * [body_off, size), gives the message with those edits.  msgid is the
+ * message's Message-ID, or the one added.  Only the first
+ * HDR_SECTION_MAX bytes are read.  On error env is left empty (nothing to
+ * free).  acct may be NULL (no account settings).
  */
 #ifndef STAMP_ENVELOPE_H
 #define STAMP_ENVELOPE_H
@@ -33,7 +42,7 @@ struct envelope {
 	char		*hdr;		/* header section to transmit, owned */
 	size_t		 hdrlen;
 	off_t		 body_off;	/* the body: msg bytes [body_off, size) */
-	char		*msgid;		/* Message-ID value, or NULL */
+	char		*msgid;		/* Message-ID value (given or added) */
 };
 
 int	 envelope_build(struct envelope *, const struct cli *,

@@ -2,15 +2,19 @@
  * hdr.c - index the RFC 5322 header section (section 2.2) and unfold
  * field values (section 2.2.3).  No I/O; all input is untrusted.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "hdr.h"
 #include "result.h"
 #include "util.h"
 
 #define HDR_GROW	64	/* fields added to the index at a time */
+#define EWORD_IN	45	/* bytes per encoded-word: 60 of base64 */
+#define EWORD_OUT	73	/* "=?UTF-8?B?" 60 "?=" and a space */
 
 enum line_kind {
 	L_FIELD,		/* "name: value" */
@@ -137,15 +141,38 @@ one_line(struct hdrs *h, size_t *pos, size_t len, int at_eof, int *done,
 	return 0;
 }
 
+/*
+ * The length of a leading mbox "From " line (mboxrd's separator, which
+ * git format-patch writes too), or 0.  "From : a@b" is a field with the
+ * obsolete white space before the ':' (section 4.5), not such a line.
+ */
+static size_t
+mbox_line(const char *buf, size_t len, int at_eof)
+{
+	const char	*lf;
+	size_t		 i;
+
+	if (len < 5 || memcmp(buf, "From ", 5) != 0)
+		return 0;
+	for (i = 5; i < len && is_wsp(buf[i]); i++)
+		;
+	if (i < len && buf[i] == ':')
+		return 0;
+	if ((lf = memchr(buf, '\n', len)) != NULL)
+		return (size_t)(lf - buf) + 1;
+	return at_eof ? len : 0;
+}
+
 int
 hdr_parse(struct hdrs *h, const char *buf, size_t len, int at_eof,
     struct result *res)
 {
-	size_t	 pos = 0;
+	size_t	 pos;
 	int	 done = 0;
 
 	memset(h, 0, sizeof(*h));
 	h->buf = buf;
+	pos = h->start = mbox_line(buf, len, at_eof);
 	while (!done && pos < len) {
 		if (one_line(h, &pos, len, at_eof, &done, res) == -1) {
 			hdr_free(h);
@@ -167,6 +194,15 @@ hdr_is(const struct hdrs *h, const struct hdr_field *f, const char *name)
 	size_t	 n = strlen(name);
 
 	return f->namelen == n && strncasecmp(h->buf + f->off, name, n) == 0;
+}
+
+int
+hdr_has_prefix(const struct hdrs *h, const struct hdr_field *f,
+    const char *prefix)
+{
+	size_t	 n = strlen(prefix);
+
+	return f->namelen >= n && strncasecmp(h->buf + f->off, prefix, n) == 0;
 }
 
 char *
@@ -200,4 +236,114 @@ hdr_free(struct hdrs *h)
 	free(h->f);
 	h->f = NULL;
 	h->n = 0;
+}
+
+int
+hdr_date(char buf[HDR_DATE_MAX], time_t t)
+{
+	static const char days[7][4] = {
+		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
+	};
+	static const char months[12][4] = {
+		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+	};
+	struct tm	 tm;
+	long		 off, a;
+	int		 n;
+
+	if (localtime_r(&t, &tm) == NULL || tm.tm_wday < 0 ||
+	    tm.tm_wday > 6 || tm.tm_mon < 0 || tm.tm_mon > 11)
+		return -1;
+	/* Section 3.3: zone = ("+" / "-") 4DIGIT, hours and minutes. */
+	off = tm.tm_gmtoff / 60;
+	a = off < 0 ? -off : off;
+	n = snprintf(buf, HDR_DATE_MAX, "%s, %d %s %04d %02d:%02d:%02d "
+	    "%c%02ld%02ld", days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
+	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	    off < 0 ? '-' : '+', a / 60 % 100, a % 60);
+	return n < 0 || n >= HDR_DATE_MAX ? -1 : 0;
+}
+
+/* 0: atoms as they are; 1: a quoted-string; 2: encoded-words; -1: bad. */
+static int
+phrase_style(const char *s, size_t len)
+{
+	size_t		 i;
+	unsigned char	 c;
+	int		 style = 0, blank = 1;
+
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return -1;
+		if (!is_wsp((char)c))
+			blank = 0;
+		/* Section 3.2.3: specials need a quoted-string. */
+		if (strchr("()<>[]:;@\\,.\"", c) != NULL && style == 0)
+			style = 1;
+		/* Without SMTPUTF8 a header must be ASCII: RFC 2047. */
+		if (c >= 0x80)
+			style = 2;
+	}
+	return blank && style == 0 ? 1 : style;
+}
+
+/*
+ * RFC 2047 section 5 (3): "=?UTF-8?B?...?=" words of at most 75 bytes,
+ * never splitting a UTF-8 sequence between two words.
+ */
+static size_t
+put_encoded(char *out, const char *name, size_t len)
+{
+	char	 word[B64_LEN(EWORD_IN)];
+	size_t	 n, o = 0, w;
+
+	while (len > 0) {
+		n = len < EWORD_IN ? len : EWORD_IN;
+		while (n < len && n > 1 && ((unsigned char)name[n] & 0xc0) ==
+		    0x80)
+			n--;
+		w = b64_encode(name, n, word);
+		memcpy(out + o, "=?UTF-8?B?", 10);
+		memcpy(out + o + 10, word, w);
+		memcpy(out + o + 10 + w, "?=", 2);
+		o += 12 + w;
+		name += n;
+		len -= n;
+		if (len > 0)
+			out[o++] = ' ';
+	}
+	return o;
+}
+
+char *
+hdr_phrase(const char *name, size_t len, struct result *res)
+{
+	char	*out;
+	size_t	 i, o = 0;
+	int	 style;
+
+	if ((style = phrase_style(name, len)) == -1) {
+		result_fail(res, EX_DATAERR, "control character in a name");
+		return NULL;
+	}
+	/* Each word takes at least EWORD_IN - 3 bytes of the name. */
+	if ((out = xmalloc(2 * len + 3 + (len / (EWORD_IN - 3) + 1) *
+	    EWORD_OUT, res)) == NULL)
+		return NULL;
+	if (style == 2)
+		o = put_encoded(out, name, len);
+	if (style == 1)
+		out[o++] = '"';
+	for (i = 0; style < 2 && i < len; i++) {
+		/* Section 3.2.4: '"' and '\' are quoted-pairs. */
+		if (style == 1 && (name[i] == '"' || name[i] == '\\'))
+			out[o++] = '\\';
+		out[o++] = name[i];
+	}
+	if (style == 1)
+		out[o++] = '"';
+	out[o] = '\0';
+	return out;
 }

@@ -7,13 +7,16 @@
  * section 3.6.8), white space before the ':' is allowed (section 4.5).
  * Lines may end in LF or CRLF.  The header section ends at the first
  * empty line (which belongs to it), or at the first line that is neither
- * a field nor a continuation (that line then starts the body; so does a
- * leading mbox "From " line), or at the end of the input.
+ * a field nor a continuation (that line then starts the body), or at the
+ * end of the input.  A leading mbox "From " line (the first line starts
+ * with "From " and is not a field: "From : x" is one, section 4.5) is not
+ * part of the message: the fields start after it.
  */
 #ifndef STAMP_HDR_H
 #define STAMP_HDR_H
 
 #include <stddef.h>
+#include <time.h>
 
 struct result;
 
@@ -29,6 +32,7 @@ struct hdr_field {
 
 struct hdrs {
 	const char	*buf;		/* not owned */
+	size_t		 start;		/* after a leading mbox line, or 0 */
 	size_t		 body_off;	/* where the body starts in buf */
 	int		 has_blank;	/* a blank separator line was seen */
 	struct hdr_field *f;		/* owned */
@@ -49,6 +53,10 @@ int	 hdr_parse(struct hdrs *, const char *buf, size_t len, int at_eof,
 /* Case-insensitive: is field f named name? */
 int	 hdr_is(const struct hdrs *, const struct hdr_field *, const char *name);
 
+/* Case-insensitive: does the name of field f start with prefix? */
+int	 hdr_has_prefix(const struct hdrs *, const struct hdr_field *,
+	    const char *prefix);
+
 /*
  * The value of f with line breaks of folding removed (RFC 5322 section
  * 2.2.3) and surrounding white space trimmed; malloc'd, NUL-terminated.
@@ -57,5 +65,23 @@ char	*hdr_value(const struct hdrs *, const struct hdr_field *,
 	    struct result *);
 
 void	 hdr_free(struct hdrs *);
+
+#define HDR_DATE_MAX	40	/* "Sun, 22 Nov 2026 06:14:00 +0000" + NUL */
+
+/*
+ * t as an RFC 5322 date-time (section 3.3) in local time with a numeric
+ * zone, e.g. "Sun, 22 Nov 2026 06:14:00 +0000"; English day and month
+ * names whatever the locale.  Returns 0, or -1 if t has no local time.
+ */
+int	 hdr_date(char buf[HDR_DATE_MAX], time_t t);
+
+/*
+ * name (len bytes of UTF-8) as a display name (section 3.2.5 phrase):
+ * as is when it is atoms and white space, else a quoted-string (sections
+ * 3.2.4), else, with bytes >= 0x80, RFC 2047 "=?UTF-8?B?...?=" words that
+ * never split a character.  malloc'd; NULL with EX_DATAERR when name
+ * holds a control byte other than HTAB (or with EX_OSERR).
+ */
+char	*hdr_phrase(const char *name, size_t len, struct result *);
 
 #endif

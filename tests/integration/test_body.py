@@ -6,7 +6,10 @@ import pytest
 from stamptest import run as R
 from stamptest.checks import assert_sent, one_message
 
-HDR = b"From: joe@example.org\nTo: a@x.org\nSubject: body test\n\n"
+# With Date: and Message-ID:, so that stamp adds no field.
+HDR = (b"From: joe@example.org\nTo: a@x.org\nSubject: body test\n"
+       b"Date: Sun, 22 Nov 2026 06:00:00 +0000\n"
+       b"Message-ID: <body.1@example.org>\n\n")
 
 CASES = {
     "lf": (HDR + b"line 1\nline 2\n",
@@ -33,12 +36,16 @@ CASES = {
         None),
     "utf8": (b"From: joe@example.org\nTo: a@x.org\nSubject: =?utf-8?q?x?=\n"
              b"Content-Type: text/plain; charset=utf-8\n"
-             b"Content-Transfer-Encoding: 8bit\n\n"
+             b"Content-Transfer-Encoding: 8bit\n"
+             b"Date: Sun, 22 Nov 2026 06:00:00 +0000\n"
+             b"Message-ID: <body.2@example.org>\n\n"
              + "Grüße, naïve café — ✓ 𝄞\n".encode("utf-8"),
              None),
     "latin1": (b"From: joe@example.org\nTo: a@x.org\nSubject: l1\n"
                b"Content-Type: text/plain; charset=iso-8859-1\n"
-               b"Content-Transfer-Encoding: 8bit\n\n"
+               b"Content-Transfer-Encoding: 8bit\n"
+               b"Date: Sun, 22 Nov 2026 06:00:00 +0000\n"
+               b"Message-ID: <body.3@example.org>\n\n"
                + "Grüße café\xff\n".encode("latin-1"),
                None),
     "empty-body": (HDR, None),

@@ -179,6 +179,41 @@ test_misc_forms(void **state)
 	    "o'brien@c.example", NULL);
 }
 
+/* What mail clients and scripts write. */
+static void
+test_client_forms(void **state)
+{
+	(void)state;
+	/* Outlook/Exchange: "Last, First", and an address as the name. */
+	ok("\"Doe, John\" <john.doe@example.com>", "john.doe@example.com", NULL);
+	ok("'joe@example.org' <joe@example.org>", "joe@example.org", NULL);
+	ok("\"joe@example.org\" <joe@example.org>", "joe@example.org", NULL);
+	/* Empty quoted name, spaces inside the angle brackets. */
+	ok("\"\" <a@example.org>", "a@example.org", NULL);
+	ok("Joe < joe@example.org >", "joe@example.org", NULL);
+	/* Comment names (the old style), before and after. */
+	ok("joe@example.org (Joe Doe, Jr.)", "joe@example.org", NULL);
+	ok("(Joe) joe@example.org", "joe@example.org", NULL);
+	/* RFC 2047 names, Q and B, with specials encoded. */
+	ok("=?UTF-8?Q?Doe=2C_John?= <j@x.example>, k@y.example",
+	    "j@x.example", "k@y.example", NULL);
+	/* Raw UTF-8 (RFC 6532) name and address; an IDN domain. */
+	ok("\"M\xc3\xbcller, J\xc3\xb6rg\" <j\xc3\xb6rg@m\xc3\xbcller.example>",
+	    "j\xc3\xb6rg@m\xc3\xbcller.example", NULL);
+	/* Unfolded header values keep their tabs; trailing commas. */
+	ok("a@x.example,\tb@y.example,\t", "a@x.example", "b@y.example",
+	    NULL);
+	/* Subaddresses, apostrophes, quoted local parts with '@'. */
+	ok("joe+lists@example.org", "joe+lists@example.org", NULL);
+	ok("\"a@b\"@example.org", "\"a@b\"@example.org", NULL);
+	/* mutt's empty group for Bcc-only mail, then a list. */
+	ok("undisclosed-recipients: ;, a@b.example", "a@b.example", NULL);
+	/* A domain literal, IPv6. */
+	ok("root@[IPv6:2001:db8::1]", "root@[IPv6:2001:db8::1]", NULL);
+	/* Outlook's ';' separator is not an address list: refused. */
+	bad("a@x.example; b@y.example", "unexpected ';'");
+}
+
 static void
 test_unbalanced(void **state)
 {
@@ -282,6 +317,97 @@ test_check(void **state)
 	assert_int_equal(addr_check(s, ADDR_MAX + 1), -1);
 }
 
+static void
+check_ok(const char *a, int want)
+{
+	if (addr_check(a, strlen(a)) != want)
+		fail_msg("addr_check(\"%s\") != %d", a, want);
+}
+
+/* RFC 6531: UTF-8 passes, broken UTF-8 and C1 controls do not. */
+static void
+test_check_utf8(void **state)
+{
+	(void)state;
+	check_ok("j\xc3\xb6rg@b\xc3\xbc.example", 0);		/* 2 bytes */
+	check_ok("\xe7\x94\xa8\xe6\x88\xb7@\xe4\xbe\x8b.example", 0); /* 3 */
+	check_ok("\xf0\x9f\x93\xa7@x.example", 0);		/* 4 bytes */
+	check_ok("\"j\xc3\xb6 rg\"@x", 0);			/* quoted */
+	check_ok("\"j\\\xc3\xb6\"@x", 0);			/* quoted-pair */
+	check_ok("j\xf6rg@x", -1);				/* Latin-1 */
+	check_ok("j\xc3@x", -1);				/* cut short */
+	check_ok("j\xc3", -1);					/* at the end */
+	check_ok("\xb6@x", -1);				/* stray */
+	check_ok("\xc0\xbc@x", -1);				/* overlong '<' */
+	check_ok("\xe0\x80\xbc@x", -1);			/* overlong '<' */
+	check_ok("\xf0\x80\x80\xbc@x", -1);			/* overlong '<' */
+	check_ok("\xed\xa0\x80@x", -1);			/* surrogate */
+	check_ok("\xf4\x90\x80\x80@x", -1);			/* > U+10FFFF */
+	check_ok("\xf5\x80\x80\x80@x", -1);
+	check_ok("a\xc2\x85" "b@x", -1);				/* NEL, C1 */
+	check_ok("a\xc2\x9f@x", -1);				/* C1 */
+	check_ok("a\xc2\xa0@x", 0);				/* NBSP */
+	check_ok("\xe2\x80\xa8@x", 0);			/* U+2028 */
+	/* The parser applies the same check. */
+	bad("J <j\xf6rg@x>", "bad address");
+	ok("J\xf6rg <j@x>", "j@x", NULL);	/* a name is not our business */
+}
+
+static void
+test_domain(void **state)
+{
+	(void)state;
+	assert_string_equal(addr_domain("a@b.example"), "b.example");
+	assert_null(addr_domain("root"));
+	assert_null(addr_domain("\"a@b\""));
+	assert_string_equal(addr_domain("\"a@b\"@c"), "c");
+	assert_string_equal(addr_domain("\"a\\\"@b\"@c"), "c");
+	assert_string_equal(addr_domain("a@[1.2.3.4]"), "[1.2.3.4]");
+}
+
+static void
+mailbox(const char *s, int rc, const char *addr, const char *name,
+    const char *cmt)
+{
+	struct addr_mailbox	 mb;
+	struct result		 res;
+
+	memset(&res, 0, sizeof(res));
+	if (addr_mailbox_parse(s, strlen(s), &mb, &res) != rc)
+		fail_msg("\"%s\": not %d (%s)", s, rc, res.msg);
+	if (rc == -1) {
+		assert_int_equal(res.exitcode, EX_DATAERR);
+		return;
+	}
+	assert_string_equal(mb.addr, addr);
+	assert_int_equal(mb.name_len, strlen(name));
+	assert_memory_equal(s + mb.name_off, name, mb.name_len);
+	assert_int_equal(mb.cmt_len, strlen(cmt));
+	assert_memory_equal(s + mb.cmt_off, cmt, mb.cmt_len);
+}
+
+/* One From: mailbox: its address, name and comment as written. */
+static void
+test_mailbox(void **state)
+{
+	(void)state;
+	mailbox("\"(Cron Daemon)\" <root>", 0, "root", "\"(Cron Daemon)\"", "");
+	mailbox("root (systemd-cron)", 0, "root", "", "systemd-cron");
+	mailbox("mdadm monitoring <root>", 0, "root", "mdadm monitoring", "");
+	mailbox("  Joe (x)  Doe <j@x> (y)", 0, "j@x", "Joe (x)  Doe", "x");
+	mailbox("(a (b) \\) c) r@x", 0, "r@x", "", "a (b) \\) c");
+	mailbox("<root>", 0, "root", "", "");
+	mailbox("root", 0, "root", "", "");
+	mailbox("=?UTF-8?B?w6k=?= <a@b>", 0, "a@b", "=?UTF-8?B?w6k=?=", "");
+	mailbox("()a@b", 0, "a@b", "", "");
+	mailbox("", -1, NULL, NULL, NULL);
+	mailbox("a@b, c@d", -1, NULL, NULL, NULL);
+	mailbox("g: a@b;", -1, NULL, NULL, NULL);
+	mailbox("g:;", -1, NULL, NULL, NULL);
+	mailbox("Joe Bloggs", -1, NULL, NULL, NULL);
+	mailbox("a@b\r\nBcc: x", -1, NULL, NULL, NULL);
+}
+
 int
 main(void)
 {
@@ -294,11 +420,15 @@ main(void)
 		cmocka_unit_test(test_quoted),
 		cmocka_unit_test(test_comments_nested),
 		cmocka_unit_test(test_misc_forms),
+		cmocka_unit_test(test_client_forms),
 		cmocka_unit_test(test_unbalanced),
 		cmocka_unit_test(test_bad_addresses),
 		cmocka_unit_test(test_too_long),
 		cmocka_unit_test(test_injection),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_check_utf8),
+		cmocka_unit_test(test_domain),
+		cmocka_unit_test(test_mailbox),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -213,6 +213,9 @@ test_port_defaults(void **state)
 	assert_null(a->tls_trust_file);
 	assert_null(a->password);
 	assert_null(a->password_command);
+	assert_null(a->qualify_domain);
+	assert_null(a->aliases);
+	assert_int_equal(a->set_from_header, FROM_HDR_AUTO);
 	assert_int_equal(account(&cfg, "b")->port, 587);
 	assert_int_equal(account(&cfg, "b")->tls, TLS_STARTTLS);
 	assert_int_equal(account(&cfg, "c")->port, 25);
@@ -244,6 +247,37 @@ test_syntax_forms(void **state)
 	assert_string_equal(a->tls_trust_file, "/etc/ssl/ca.pem");
 	assert_string_equal(a->password, "semi;colon#hash");
 	assert_int_equal(a->timeout, 86400);
+	config_free(&cfg);
+}
+
+/* qualify_domain, aliases, set_from_header: inherited, normalised. */
+static void
+test_unqualified_keys(void **state)
+{
+	struct config	 cfg;
+	const struct account *a;
+	char		 path[PATHBUF];
+
+	(void)state;
+	load_ok(&cfg,
+	    "[defaults]\n"
+	    "qualify_domain = example.org\n"
+	    "aliases = aliases.txt\n"
+	    "set_from_header = ON\n"
+	    "[a]\nhost = x\n"
+	    "[b]\nhost = y\nqualify_domain = b\xc3\xbc.example-1.org\n"
+	    "aliases = /etc/aliases.stamp\nset_from_header = off\n"
+	    "[c]\nhost = z\nset_from_header = auto\n");
+	a = account(&cfg, "a");
+	assert_string_equal(a->qualify_domain, "example.org");
+	snprintf(path, sizeof(path), "%s/aliases.txt", dir);
+	assert_string_equal(a->aliases, path);
+	assert_int_equal(a->set_from_header, FROM_HDR_ON);
+	a = account(&cfg, "b");
+	assert_string_equal(a->qualify_domain, "b\xc3\xbc.example-1.org");
+	assert_string_equal(a->aliases, "/etc/aliases.stamp");
+	assert_int_equal(a->set_from_header, FROM_HDR_OFF);
+	assert_int_equal(account(&cfg, "c")->set_from_header, FROM_HDR_AUTO);
 	config_free(&cfg);
 }
 
@@ -291,6 +325,27 @@ static const struct bad {
 	    "tls must be smtps or starttls, not 'ssl'" },
 	{ "[a]\nhost = x\nauth = cram-md5\n", 3,
 	    "auth must be auto, plain or login, not 'cram-md5'" },
+	{ "[a]\nhost = x\nset_from_header = yes\n", 3,
+	    "set_from_header must be auto, on or off, not 'yes'" },
+	{ "[defaults]\nqualify_domain = @example.org\n", 2,
+	    "qualify_domain must be a domain name such as example.org, not "
+	    "'@example.org'" },
+	{ "[a]\nhost = x\nqualify_domain = .example.org\n", 3,
+	    "qualify_domain must be a domain name such as example.org, not "
+	    "'.example.org'" },
+	{ "[a]\nhost = x\nqualify_domain = example..org\n", 3,
+	    "qualify_domain must be a domain name such as example.org, not "
+	    "'example..org'" },
+	{ "[a]\nhost = x\nqualify_domain = example.org.\n", 3,
+	    "qualify_domain must be a domain name such as example.org, not "
+	    "'example.org.'" },
+	{ "[a]\nhost = x\nqualify_domain = ex_ample.org\n", 3,
+	    "qualify_domain must be a domain name such as example.org, not "
+	    "'ex_ample.org'" },
+	{ "[a]\nhost = x\nqualify_domain = b\xfc.example\n", 3,
+	    "qualify_domain must be a domain name such as example.org, not "
+	    "'b?.example'" },
+
 	{ "[a]\nhost =\n", 2, "empty value for 'host'" },
 	{ "[a]\nhost = ;just a comment\n", 2, "empty value for 'host'" },
 	{ "[a]\nhost = a b\n", 2,
@@ -346,6 +401,10 @@ test_errors_with_path(void **state)
 	    "give an absolute path or one relative to the directory of %s",
 	    ini);
 	load_err("[a]\nhost = x\ntls_trust_file = ~/ca.pem\n", 3, want);
+	snprintf(want, sizeof(want), "aliases: '~' is not expanded; "
+	    "give an absolute path or one relative to the directory of %s",
+	    ini);
+	load_err("[defaults]\naliases = ~/.aliases\n", 2, want);
 	snprintf(want, sizeof(want), "%s: no account; add a section such as "
 	    "[name] with host = ...", ini);
 	load_err("[defaults]\nport = 25\n", 0, want);
@@ -571,6 +630,102 @@ choose_err(const struct config *cfg, const char *name, const char *want)
 }
 
 static void
+test_from_matches(void **state)
+{
+	(void)state;
+	assert_true(config_from_matches("joe@example.org", "joe@example.org"));
+	assert_true(config_from_matches("joe@example.org", "JOE@Example.ORG"));
+	assert_true(config_from_matches("joe@example.org", "<joe@example.org>"));
+	assert_false(config_from_matches("joe@example.org", "jo@example.org"));
+	assert_false(config_from_matches("joe@example.org", "joe@example.or"));
+	/* +detail: the sender's, not the account's. */
+	assert_true(config_from_matches("joe@example.org",
+	    "joe+lists@example.org"));
+	assert_true(config_from_matches("joe@example.org",
+	    "Joe+a+b@EXAMPLE.org"));
+	assert_false(config_from_matches("joe+lists@example.org",
+	    "joe@example.org"));
+	assert_false(config_from_matches("joe@example.org", "+x@example.org"));
+	assert_false(config_from_matches("joe@example.org", "joe+x"));
+	assert_false(config_from_matches("joe@example.org",
+	    "joe+x@other.org"));
+	/* Patterns: fnmatch, case-insensitive. */
+	assert_true(config_is_pattern("*@example.org"));
+	assert_true(config_is_pattern("joe?@x"));
+	assert_true(config_is_pattern("[jb]oe@x"));
+	assert_false(config_is_pattern("joe@example.org"));
+	assert_true(config_from_matches("*@example.org", "bob@EXAMPLE.org"));
+	assert_true(config_from_matches("*@example.org",
+	    "<bob+x@example.org>"));
+	assert_false(config_from_matches("*@example.org", "bob@example.net"));
+	assert_false(config_from_matches("*@example.org",
+	    "bob@sub.example.org.evil"));
+	assert_true(config_from_matches("*@*.example.org",
+	    "bob@sub.example.org"));
+	assert_true(config_from_matches("joe?@x", "joe1@x"));
+	assert_true(config_from_matches("[jb]oe@x", "Boe@x"));
+	assert_false(config_from_matches("*@example.org", "root"));
+}
+
+/* -f picks the account whose from matches; the default one first. */
+static void
+test_choose_by_sender(void **state)
+{
+	struct config	 cfg;
+	struct result	 res = { 0 };
+
+	(void)state;
+	load_ok(&cfg,
+	    "[defaults]\ndefault_account = home\n"
+	    "[work]\nhost = w\nfrom = joe@work.example\n"
+	    "[lists]\nhost = l\nfrom = *@lists.example\n"
+	    "[home]\nhost = h\nfrom = joe@home.example\n"
+	    "[home2]\nhost = h2\nfrom = joe@home.example\n"
+	    "[work2]\nhost = w2\nfrom = joe@work.example\n"
+	    "[nofrom]\nhost = n\n");
+	assert_string_equal(config_choose(&cfg, NULL, "joe@work.example",
+	    &res)->name, "work");
+	assert_string_equal(config_choose(&cfg, NULL, "JOE+x@Work.Example",
+	    &res)->name, "work");
+	assert_string_equal(config_choose(&cfg, NULL, "<a@lists.example>",
+	    &res)->name, "lists");
+	assert_string_equal(config_choose(&cfg, NULL, "joe@home.example",
+	    &res)->name, "home");
+	/* No match, or unqualified (cronie's -f root): default_account. */
+	assert_string_equal(config_choose(&cfg, NULL, "x@nowhere.example",
+	    &res)->name, "home");
+	assert_string_equal(config_choose(&cfg, NULL, "root", &res)->name,
+	    "home");
+	/* -a wins over -f. */
+	assert_string_equal(config_choose(&cfg, "nofrom", "joe@work.example",
+	    &res)->name, "nofrom");
+	assert_false(res.set);
+	config_free(&cfg);
+
+	/* A from in [defaults] matches every account: the default wins. */
+	load_ok(&cfg, "[defaults]\nfrom = joe@example.org\n"
+	    "default_account = b\n[a]\nhost = x\n[b]\nhost = y\n");
+	assert_string_equal(config_choose(&cfg, NULL, "joe@example.org",
+	    &res)->name, "b");
+	config_free(&cfg);
+
+	/* No default: the first match in file order, else the only one. */
+	load_ok(&cfg, "[a]\nhost = x\nfrom = *@x.example\n"
+	    "[b]\nhost = y\nfrom = joe@x.example\n");
+	assert_string_equal(config_choose(&cfg, NULL, "joe@x.example",
+	    &res)->name, "a");
+	assert_false(res.set);
+	assert_null(config_choose(&cfg, NULL, "joe@y.example", &res));
+	assert_int_equal(res.exitcode, EX_CONFIG);
+	config_free(&cfg);
+	load_ok(&cfg, "[a]\nhost = x\nfrom = a@x.example\n");
+	memset(&res, 0, sizeof(res));
+	assert_string_equal(config_choose(&cfg, NULL, "b@y.example",
+	    &res)->name, "a");
+	config_free(&cfg);
+}
+
+static void
 test_choose(void **state)
 {
 	struct config	 cfg;
@@ -622,6 +777,9 @@ main(void)
 		cmocka_unit_test(test_explicit_missing),
 		cmocka_unit_test(test_search),
 		cmocka_unit_test(test_choose),
+		cmocka_unit_test(test_unqualified_keys),
+		cmocka_unit_test(test_from_matches),
+		cmocka_unit_test(test_choose_by_sender),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,5 +1,7 @@
 /*
- * test_envelope.c - sender, recipients and the transmitted header.
+ * test_envelope.c - sender, recipients and the transmitted header: -t
+ * with Resent-*, the mbox line, Date and Message-ID (parsed back),
+ * qualification, aliases, set_from_header.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,10 +9,14 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "addr.h"
 #include "cli.h"
 #include "config.h"
 #include "envelope.h"
@@ -25,7 +31,9 @@ struct fix {
 	struct envelope	 env;
 	struct result	 res;
 	char		*rv[8];
-	char		 rbuf[8][128];
+	char		 rbuf[8][ADDR_MAX + 16];
+	const char	*id_domain;	/* expected in a Message-ID we add */
+	char		 aliases[64];	/* a temporary alias file, or "" */
 };
 
 static struct fix F;
@@ -38,6 +46,7 @@ setup(void **state)
 	F.acct.name = "work";
 	F.acct.from = "me@example.org";
 	F.msg.fd = -1;
+	F.id_domain = "example.org";
 	return 0;
 }
 
@@ -46,7 +55,26 @@ teardown(void **state)
 {
 	(void)state;
 	envelope_free(&F.env);
+	if (F.aliases[0] != '\0')
+		unlink(F.aliases);
 	return 0;
+}
+
+/* An alias file holding text, for the account. */
+static void
+set_aliases(const char *text)
+{
+	FILE	*fp;
+	int	 fd;
+
+	snprintf(F.aliases, sizeof(F.aliases), "/tmp/stamp-test-al-XXXXXX");
+	fd = mkstemp(F.aliases);
+	assert_true(fd != -1);
+	fp = fdopen(fd, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+	F.acct.aliases = F.aliases;
 }
 
 static void
@@ -91,6 +119,95 @@ assert_rcpts(const char *first, ...)
 	assert_int_equal(F.env.rcpts.n, i);
 }
 
+/*
+ * A Date: value stamp made, at s: RFC 5322 section 3.3 as hdr_date
+ * writes it, parsed back, within a minute of now.  Returns its length.
+ */
+static size_t
+check_date(const char *s)
+{
+	static const char days[] = "SunMonTueWedThuFriSat";
+	static const char mons[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	char		 wd[4], mon[4], again[64];
+	const char	*m;
+	struct tm	 tm;
+	int		 d, y, hh, mi, ss, zh, zm, len = 0;
+	char		 sign;
+	time_t		 t;
+
+	if (sscanf(s, "%3[A-Za-z], %2d %3[A-Za-z] %4d %2d:%2d:%2d %c%2d%2d%n",
+	    wd, &d, mon, &y, &hh, &mi, &ss, &sign, &zh, &zm, &len) != 10)
+		fail_msg("bad Date: \"%.40s\"", s);
+	/* Exactly this form, not merely something sscanf takes. */
+	snprintf(again, sizeof(again), "%s, %d %s %04d %02d:%02d:%02d "
+	    "%c%02d%02d", wd, d, mon, y, hh, mi, ss, sign, zh, zm);
+	assert_int_equal(strlen(again), len);
+	assert_memory_equal(again, s, (size_t)len);
+	assert_true(sign == '+' || sign == '-');
+	assert_non_null(m = strstr(mons, mon));
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = (int)(m - mons) / 3;
+	tm.tm_mday = d;
+	tm.tm_hour = hh;
+	tm.tm_min = mi;
+	tm.tm_sec = ss;
+	t = timegm(&tm);
+	assert_memory_equal(days + 3 * tm.tm_wday, wd, 3);
+	t -= (sign == '-' ? -1 : 1) * (zh * 3600 + zm * 60);
+	assert_true(labs((long)(t - time(NULL))) < 60);
+	return (size_t)len;
+}
+
+/* A Message-ID stamp made: "<" 14 digits "." pid "." 16 hex "@" dom ">". */
+static size_t
+check_msgid(const char *s)
+{
+	size_t	 i = 1, dl = strlen(F.id_domain);
+	char	 pid[32];
+
+	assert_int_equal(s[0], '<');
+	for (; i < 15; i++)
+		assert_true(isdigit((unsigned char)s[i]));
+	assert_int_equal(s[i++], '.');
+	snprintf(pid, sizeof(pid), "%ld.", (long)getpid());
+	assert_memory_equal(s + i, pid, strlen(pid));
+	i += strlen(pid);
+	for (; i < 16 + strlen(pid) + 16; i++)
+		assert_true(isxdigit((unsigned char)s[i]) &&
+		    !isupper((unsigned char)s[i]));
+	assert_int_equal(s[i++], '@');
+	assert_memory_equal(s + i, F.id_domain, dl);
+	i += dl;
+	assert_int_equal(s[i++], '>');
+	assert_non_null(F.env.msgid);
+	assert_int_equal(strlen(F.env.msgid), i);
+	assert_memory_equal(F.env.msgid, s, i);
+	return i;
+}
+
+/*
+ * got against want, where "%D" stands for a Date: value and "%M" for a
+ * Message-ID that stamp made (checked by check_date, check_msgid).
+ */
+static void
+match(const char *got, const char *want)
+{
+	const char	*g = got, *w = want;
+
+	while (*w != '\0') {
+		if (w[0] == '%' && (w[1] == 'D' || w[1] == 'M')) {
+			g += w[1] == 'D' ? check_date(g) : check_msgid(g);
+			w += 2;
+		} else if (*g++ != *w++)
+			fail_msg("sent:\n%s\nwanted:\n%s\ndiffers at byte "
+			    "%zu of the wanted text", got, want,
+			    (size_t)(w - want - 1));
+	}
+	if (*g != '\0')
+		fail_msg("sent:\n%s\nwanted:\n%s\nmore was sent", got, want);
+}
+
 /* What goes on the wire: hdr, then the message from body_off. */
 static void
 assert_sent(const char *want)
@@ -104,7 +221,7 @@ assert_sent(const char *want)
 	memcpy(got, F.env.hdr, F.env.hdrlen);
 	memcpy(got + F.env.hdrlen, F.msg.mem + F.env.body_off, blen);
 	got[n] = '\0';
-	assert_string_equal(got, want);
+	match(got, want);
 	free(got);
 }
 
@@ -120,10 +237,13 @@ assert_fail(int ex, const char *msgpart)
 	assert_int_equal(F.env.rcpts.n, 0);
 }
 
+/* A message with From, Date and Message-ID goes as it is. */
 static void
 test_passthrough(void **state)
 {
-	const char	*m = "From: Me <me@example.org>\nTo: x@y\n\nhello\n";
+	const char	*m = "From: Me <me@example.org>\nTo: x@y\n"
+	    "Date: Sat, 1 Nov 2025 10:00:00 +0100\nMessage-ID: <1@x>\n"
+	    "\nhello\n";
 
 	(void)state;
 	F.cli.from = "sender@example.org";
@@ -134,7 +254,65 @@ test_passthrough(void **state)
 	assert_int_equal(F.env.hdrlen, strlen(m) - 6);
 	assert_int_equal(F.env.body_off, strlen(m) - 6);
 	assert_sent(m);
-	assert_null(F.env.msgid);
+	assert_string_equal(F.env.msgid, "<1@x>");
+}
+
+/* Date and Message-ID are added, before the separator, in the order. */
+static void
+test_date_msgid_added(void **state)
+{
+	const char	*m = "From: Me <me@example.org>\nTo: x@y\n\nhello\n";
+
+	(void)state;
+	F.cli.from = "sender@example.net";
+	F.id_domain = "example.net";
+	add_rcpt("a@example.net");
+	assert_int_equal(build(m), 0);
+	assert_sent("From: Me <me@example.org>\nTo: x@y\nDate: %D\n"
+	    "Message-ID: %M\n\nhello\n");
+	assert_int_equal(F.env.body_off, strlen(m) - 6);
+}
+
+/* Two messages, two Message-IDs. */
+static void
+test_msgid_unique(void **state)
+{
+	char	*first;
+
+	(void)state;
+	add_rcpt("a@b");
+	assert_int_equal(build("Subject: s\n\nhi\n"), 0);
+	first = strdup(F.env.msgid);
+	assert_non_null(first);
+	envelope_free(&F.env);
+	assert_int_equal(build("Subject: s\n\nhi\n"), 0);
+	assert_string_not_equal(first, F.env.msgid);
+	free(first);
+}
+
+/* The domain: the sender's, else the EHLO name, else localhost. */
+static void
+test_msgid_domain(void **state)
+{
+	(void)state;
+	add_rcpt("a@b");
+	F.cli.from = "root";
+	F.acct.from = NULL;
+	F.acct.domain = "host.example.com";
+	F.id_domain = "host.example.com";
+	assert_int_equal(build("Date: x\n\nhi\n"), 0);
+	assert_sent("Date: x\nFrom: root\nMessage-ID: %M\n\nhi\n");
+	envelope_free(&F.env);
+	F.acct.domain = NULL;
+	F.id_domain = "localhost";
+	assert_int_equal(build("Date: x\nFrom: y@z\n\nhi\n"), 0);
+	assert_sent("Date: x\nFrom: y@z\nMessage-ID: %M\n\nhi\n");
+	envelope_free(&F.env);
+	/* Not a plain ASCII host name: not in our Message-ID. */
+	F.cli.from = "j@b\xc3\xbc.example";
+	F.acct.domain = "bad_name";
+	assert_int_equal(build("Date: x\nFrom: y@z\n\nhi\n"), 0);
+	assert_sent("Date: x\nFrom: y@z\nMessage-ID: %M\n\nhi\n");
 }
 
 static void
@@ -272,7 +450,8 @@ test_bcc_removed(void **state)
 	add_rcpt("a@b");
 	assert_int_equal(build("Bcc: s@x\nFrom: x@y\nBCC: t@x,\n u@x\n"
 	    "Subject: s\r\nbcc:\nbcc-not: keep\nbcc : v@x\n\nBcc: body\n"), 0);
-	assert_sent("From: x@y\nSubject: s\r\nbcc-not: keep\n\nBcc: body\n");
+	assert_sent("From: x@y\nSubject: s\r\nbcc-not: keep\nDate: %D\n"
+	    "Message-ID: %M\n\nBcc: body\n");
 }
 
 static void
@@ -283,7 +462,8 @@ test_bcc_last_crlf(void **state)
 	assert_int_equal(build("From: x@y\r\nTo: a@b\r\nBcc: c@d\r\n"
 	    "\r\nhi\r\n"), 0);
 	assert_rcpts("a@b", "c@d", NULL);
-	assert_sent("From: x@y\r\nTo: a@b\r\n\r\nhi\r\n");
+	assert_sent("From: x@y\r\nTo: a@b\r\nDate: %D\r\nMessage-ID: %M\r\n"
+	    "\r\nhi\r\n");
 }
 
 static void
@@ -292,7 +472,8 @@ test_from_added(void **state)
 	(void)state;
 	add_rcpt("a@b");
 	assert_int_equal(build("To: a@b\nSubject: s\n\nhi\n"), 0);
-	assert_sent("To: a@b\nSubject: s\nFrom: me@example.org\n\nhi\n");
+	assert_sent("To: a@b\nSubject: s\nFrom: me@example.org\nDate: %D\n"
+	    "Message-ID: %M\n\nhi\n");
 }
 
 static void
@@ -301,9 +482,12 @@ test_from_added_crlf_fullname(void **state)
 	(void)state;
 	add_rcpt("a@b");
 	F.cli.from = "root";
+	F.acct.from = NULL;
+	F.id_domain = "localhost";
 	F.cli.fullname = "CronDaemon";
 	assert_int_equal(build("Subject: s\r\n\r\nhi\r\n"), 0);
-	assert_sent("Subject: s\r\nFrom: CronDaemon <root>\r\n\r\nhi\r\n");
+	assert_sent("Subject: s\r\nFrom: CronDaemon <root>\r\nDate: %D\r\n"
+	    "Message-ID: %M\r\n\r\nhi\r\n");
 }
 
 static void
@@ -314,7 +498,7 @@ test_from_fullname_quoted(void **state)
 	F.cli.fullname = "Doe, John \"JD\" a\\b";
 	assert_int_equal(build("Subject: s\n\nhi\n"), 0);
 	assert_sent("Subject: s\nFrom: \"Doe, John \\\"JD\\\" a\\\\b\" "
-	    "<me@example.org>\n\nhi\n");
+	    "<me@example.org>\nDate: %D\nMessage-ID: %M\n\nhi\n");
 }
 
 /* Non-ASCII -F: RFC 2047 encoded-words, never raw 8-bit in a header. */
@@ -325,7 +509,8 @@ test_from_fullname_encoded(void **state)
 	add_rcpt("a@b");
 	F.cli.fullname = "J\xc3\xb6rg M\xc3\xbcller";
 	assert_int_equal(build("Subject: s\n\nhi\n"), 0);
-	assert_sent("Subject: s\nFrom: =?UTF-8?B?SsO2cmcgTcO8bGxlcg==?= <me@example.org>\n\nhi\n");
+	assert_sent("Subject: s\nFrom: =?UTF-8?B?SsO2cmcgTcO8bGxlcg==?= "
+	    "<me@example.org>\nDate: %D\nMessage-ID: %M\n\nhi\n");
 }
 
 /* 30 x U+00E9 (60 bytes): cut at 44, not inside a character at 45. */
@@ -337,7 +522,8 @@ test_from_fullname_encoded_words_split(void **state)
 	F.cli.fullname = "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9";
 	assert_int_equal(build("Subject: s\n\nhi\n"), 0);
 	assert_sent("Subject: s\nFrom: =?UTF-8?B?w6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6nDqcOpw6k=?= "
-	    "=?UTF-8?B?w6nDqcOpw6nDqcOpw6nDqQ==?= <me@example.org>\n\nhi\n");
+	    "=?UTF-8?B?w6nDqcOpw6nDqcOpw6nDqQ==?= <me@example.org>\n"
+	    "Date: %D\nMessage-ID: %M\n\nhi\n");
 }
 
 static void
@@ -357,8 +543,10 @@ test_from_kept(void **state)
 	(void)state;
 	add_rcpt("a@b");
 	F.cli.fullname = "x\nBcc: evil@x";
-	assert_int_equal(build("from: \"(Cron Daemon)\" <root>\n\nhi\n"), 0);
-	assert_sent("from: \"(Cron Daemon)\" <root>\n\nhi\n");
+	assert_int_equal(build("from: \"(Cron Daemon)\" <root@x>\nDate: d\n"
+	    "Message-ID: <i@x>\n\nhi\n"), 0);
+	assert_sent("from: \"(Cron Daemon)\" <root@x>\nDate: d\n"
+	    "Message-ID: <i@x>\n\nhi\n");
 }
 
 /* No separator line: one is added so the body stays a body. */
@@ -369,7 +557,8 @@ test_from_added_no_blank(void **state)
 	add_rcpt("a@b");
 	assert_int_equal(build("Subject: s\nhello\n"), 0);
 	assert_int_equal(F.env.body_off, 11);
-	assert_sent("Subject: s\nFrom: me@example.org\n\nhello\n");
+	assert_sent("Subject: s\nFrom: me@example.org\nDate: %D\nMessage-ID: %M\n"
+	    "\nhello\n");
 }
 
 static void
@@ -379,7 +568,8 @@ test_no_headers_at_all(void **state)
 	add_rcpt("a@b");
 	assert_int_equal(build(" indented body\n"), 0);
 	assert_int_equal(F.env.body_off, 0);
-	assert_sent("From: me@example.org\n\n indented body\n");
+	assert_sent("From: me@example.org\nDate: %D\nMessage-ID: %M\n\n"
+	    " indented body\n");
 }
 
 static void
@@ -388,7 +578,8 @@ test_header_only_no_eol(void **state)
 	(void)state;
 	add_rcpt("a@b");
 	assert_int_equal(build("Subject: s\r\nX: y"), 0);
-	assert_sent("Subject: s\r\nX: y\r\nFrom: me@example.org\r\n");
+	assert_sent("Subject: s\r\nX: y\r\nFrom: me@example.org\r\nDate: %D\r\n"
+	    "Message-ID: %M\r\n");
 }
 
 static void
@@ -398,7 +589,7 @@ test_empty_message(void **state)
 	add_rcpt("a@b");
 	assert_int_equal(build(""), 0);
 	assert_int_equal(F.env.body_off, 0);
-	assert_sent("From: me@example.org\n");
+	assert_sent("From: me@example.org\nDate: %D\nMessage-ID: %M\n");
 }
 
 static void
@@ -429,7 +620,9 @@ static void
 test_large_message(void **state)
 {
 	const char	*h = "Bcc: b@x\nTo: a@x\n\n";
-	const char	*want = "To: a@x\nFrom: me@example.org\n\n";
+	const char	*h2 = "To: a@x\nFrom: me@example.org\nDate: %D\n"
+	    "Message-ID: %M\n\n";
+	char		*got;
 	size_t		 len = HDR_SECTION_MAX * 2 + 10, hl = strlen(h);
 	char		*m;
 
@@ -444,8 +637,10 @@ test_large_message(void **state)
 	    &F.res), 0);
 	assert_rcpts("b@x", "a@x", NULL);
 	assert_int_equal(F.env.body_off, hl);
-	assert_int_equal(F.env.hdrlen, strlen(want));
-	assert_memory_equal(F.env.hdr, want, F.env.hdrlen);
+	got = strndup(F.env.hdr, F.env.hdrlen);
+	assert_non_null(got);
+	match(got, h2);
+	free(got);
 	free(m);
 }
 
@@ -475,8 +670,8 @@ test_large_header_then_body(void **state)
 	    &F.res), 0);
 	assert_rcpts("a@b", "c@d", NULL);
 	assert_int_equal(F.env.body_off, hlen + 10);
-	assert_int_equal(F.env.hdrlen, hlen + 1 + strlen("From: me@example.org\n"));
 	assert_memory_equal(F.env.hdr, m, hlen);
+	assert_memory_equal(F.env.hdr + hlen, "From: me@example.org\nDate: ", 27);
 	free(m);
 }
 
@@ -500,6 +695,381 @@ test_header_too_large(void **state)
 	free(m);
 }
 
+/* An mbox "From " line is dropped; the fields after it are the header. */
+static void
+test_mbox_line_dropped(void **state)
+{
+	(void)state;
+	F.cli.read_headers = 1;
+	assert_int_equal(build("From joe@example.org Mon Sep 17 00:00:00 "
+	    "2001\nFrom: x@y\nTo: a@b\nDate: d\nMessage-ID: <i@x>\n\n"
+	    "From the body\n"), 0);
+	assert_rcpts("a@b", NULL);
+	assert_sent("From: x@y\nTo: a@b\nDate: d\nMessage-ID: <i@x>\n\n"
+	    "From the body\n");
+}
+
+static void
+test_mbox_line_then_body(void **state)
+{
+	(void)state;
+	add_rcpt("a@b");
+	assert_int_equal(build("From x\nbody line\n"), 0);
+	assert_int_equal(F.env.body_off, 7);
+	assert_sent("From: me@example.org\nDate: %D\nMessage-ID: %M\n\n"
+	    "body line\n");
+	envelope_free(&F.env);
+	/* "From : a@b" is a field (obsolete syntax), not an mbox line. */
+	assert_int_equal(build("From : x@y\nDate: d\nMessage-ID: <i@x>\n\n"
+	    "hi\n"), 0);
+	assert_sent("From : x@y\nDate: d\nMessage-ID: <i@x>\n\nhi\n");
+}
+
+/* -t with Resent-*: the topmost block, not To/Cc/Bcc; no Resent-Bcc. */
+static void
+test_resent_block(void **state)
+{
+	const char	*m = "Received: from a by b\n"
+	    "Resent-From: r@x\nResent-To: r1@x, R2 <r2@x>\n"
+	    "Resent-cc: r3@x\nRESENT-BCC: r4@x\nResent-Date: d2\n"
+	    "Received: from c by d\n"
+	    "Resent-To: old@x\nResent-Bcc: oldb@x\n"
+	    "From: o@x\nTo: to@x\nCc: cc@x\nBcc: bcc@x\nDate: d\n"
+	    "Message-ID: <i@x>\n\nhi\n";
+
+	(void)state;
+	F.cli.read_headers = 1;
+	add_rcpt("argv@x");
+	assert_int_equal(build(m), 0);
+	assert_rcpts("argv@x", "r1@x", "r2@x", "r3@x", "r4@x", NULL);
+	assert_sent("Received: from a by b\n"
+	    "Resent-From: r@x\nResent-To: r1@x, R2 <r2@x>\n"
+	    "Resent-cc: r3@x\nResent-Date: d2\n"
+	    "Received: from c by d\n"
+	    "Resent-To: old@x\n"
+	    "From: o@x\nTo: to@x\nCc: cc@x\nDate: d\n"
+	    "Message-ID: <i@x>\n\nhi\n");
+}
+
+/* A topmost block without Resent-To/Cc/Bcc has no recipients. */
+static void
+test_resent_block_without_recipients(void **state)
+{
+	(void)state;
+	F.cli.read_headers = 1;
+	assert_int_equal(build("Resent-From: r@x\nResent-Date: d\n"
+	    "Received: from a by b\nResent-To: old@x\nTo: to@x\n\nhi\n"), -1);
+	assert_fail(EX_USAGE, "no recipients");
+}
+
+/* Without -t, Resent-* only loses its Resent-Bcc. */
+static void
+test_resent_without_t(void **state)
+{
+	(void)state;
+	add_rcpt("a@b");
+	assert_int_equal(build("Resent-To: r@x\nResent-Bcc: s@x\n"
+	    "Date: d\nFrom: f@x\nMessage-ID: <i@x>\n\nhi\n"), 0);
+	assert_rcpts("a@b", NULL);
+	assert_sent("Resent-To: r@x\nDate: d\nFrom: f@x\nMessage-ID: <i@x>\n"
+	    "\nhi\n");
+}
+
+static void
+test_bad_resent_recipient(void **state)
+{
+	(void)state;
+	F.cli.read_headers = 1;
+	assert_int_equal(build("Resent-To: a@b, Joe Smith\n\nhi\n"), -1);
+	assert_fail(EX_DATAERR, "Resent-To: bad address \"Joe Smith\"");
+}
+
+/* qualify_domain: every unqualified envelope address. */
+static void
+test_qualify_domain(void **state)
+{
+	(void)state;
+	F.acct.qualify_domain = "example.net";
+	F.cli.from = "root";
+	F.cli.read_headers = 1;
+	F.id_domain = "example.net";
+	add_rcpt("root, Bob <bob>");
+	add_rcpt("a@example.com");
+	assert_int_equal(build("To: \"quoted name\"@x, mhmd\nDate: d\n\nhi\n"),
+	    0);
+	assert_string_equal(F.env.from, "root@example.net");
+	assert_rcpts("root@example.net", "bob@example.net", "a@example.com",
+	    "\"quoted name\"@x", "mhmd@example.net", NULL);
+	/* The From: stamp adds has the qualified sender. */
+	assert_sent("To: \"quoted name\"@x, mhmd\nDate: d\n"
+	    "From: root@example.net\nMessage-ID: %M\n\nhi\n");
+}
+
+static void
+test_qualify_too_long(void **state)
+{
+	char	 local[ADDR_MAX];
+
+	(void)state;
+	memset(local, 'a', sizeof(local) - 1);
+	local[sizeof(local) - 1] = '\0';
+	F.acct.qualify_domain = "example.net";
+	add_rcpt(local);
+	assert_int_equal(build("\nhi\n"), -1);
+	assert_fail(EX_DATAERR, "is longer than 320 bytes");
+}
+
+/* Unqualified -f without qualify_domain: the account's from. */
+static void
+test_unqualified_f_takes_account_from(void **state)
+{
+	(void)state;
+	add_rcpt("a@b");
+	F.cli.from = "root";
+	assert_int_equal(build("From: \"(Cron Daemon)\" <root>\n\nhi\n"), 0);
+	assert_string_equal(F.env.from, "me@example.org");
+	assert_sent("From: \"(Cron Daemon)\" <me@example.org>\nDate: %D\n"
+	    "Message-ID: %M\n\nhi\n");
+}
+
+/* ... unless there is none, or it is a pattern: then as it is. */
+static void
+test_unqualified_f_kept(void **state)
+{
+	(void)state;
+	add_rcpt("a@b");
+	F.cli.from = "<root>";
+	F.acct.from = "*@example.org";
+	F.id_domain = "localhost";
+	assert_int_equal(build("From: \"(Cron Daemon)\" <root>\n\nhi\n"), 0);
+	assert_string_equal(F.env.from, "root");
+	/* auto leaves the From: alone: the sender would not be better. */
+	assert_sent("From: \"(Cron Daemon)\" <root>\nDate: %D\n"
+	    "Message-ID: %M\n\nhi\n");
+	envelope_free(&F.env);
+	F.acct.from = NULL;
+	assert_int_equal(build("\nhi\n"), 0);
+	assert_string_equal(F.env.from, "root");
+}
+
+/* An unqualified from = in the account is qualified too. */
+static void
+test_unqualified_account_from(void **state)
+{
+	(void)state;
+	add_rcpt("a@b");
+	F.acct.from = "joe";
+	F.acct.qualify_domain = "example.org";
+	assert_int_equal(build("\nhi\n"), 0);
+	assert_string_equal(F.env.from, "joe@example.org");
+	envelope_free(&F.env);
+	F.acct.qualify_domain = NULL;
+	F.id_domain = "localhost";
+	assert_int_equal(build("\nhi\n"), 0);
+	assert_string_equal(F.env.from, "joe");
+}
+
+static void
+test_pattern_from_needs_f(void **state)
+{
+	(void)state;
+	add_rcpt("a@b");
+	F.acct.from = "*@example.org";
+	F.acct.file = "/etc/stamp.ini";
+	F.acct.line = 3;
+	assert_int_equal(build("\nhi\n"), -1);
+	assert_fail(EX_CONFIG, "/etc/stamp.ini:3: account work: from "
+	    "\"*@example.org\" is a pattern for choosing the account, not an "
+	    "address; pass -f");
+	F.cli.from = "bob@example.org";
+	assert_int_equal(build("\nhi\n"), 0);
+	assert_string_equal(F.env.from, "bob@example.org");
+}
+
+/* aliases: own entry, else default; targets qualified, not expanded. */
+static void
+test_aliases(void **state)
+{
+	(void)state;
+	set_aliases("# system mail\nroot: admin@example.com, ops\n"
+	    "ops: not-used@example.com\ndefault: catch@example.com\n");
+	F.acct.qualify_domain = "example.net";
+	F.cli.read_headers = 1;
+	add_rcpt("ROOT");
+	add_rcpt("a@b");
+	assert_int_equal(build("To: mhmd, x@y\nCc: admin@example.com\n\nhi\n"),
+	    0);
+	assert_rcpts("admin@example.com", "ops@example.net", "a@b",
+	    "catch@example.com", "x@y", NULL);
+	envelope_free(&F.env);
+	/* Without qualify_domain an unqualified target goes as it is. */
+	F.acct.qualify_domain = NULL;
+	assert_int_equal(build("To: root\n\nhi\n"), 0);
+	assert_rcpts("admin@example.com", "ops", "a@b", NULL);
+}
+
+/* The file is read only for an unqualified recipient; errors say where. */
+static void
+test_aliases_errors(void **state)
+{
+	char	 want[128];
+
+	(void)state;
+	F.acct.aliases = "/nonexistent/aliases";
+	add_rcpt("a@b");
+	assert_int_equal(build("\nhi\n"), 0);
+	envelope_free(&F.env);
+	add_rcpt("root");
+	assert_int_equal(build("\nhi\n"), -1);
+	assert_fail(EX_CONFIG, "cannot open aliases /nonexistent/aliases");
+	memset(&F.res, 0, sizeof(F.res));
+	set_aliases("root: a@b\nbad line\n");
+	assert_int_equal(build("\nhi\n"), -1);
+	snprintf(want, sizeof(want), "%s:2: expected 'name: address, ...'",
+	    F.aliases);
+	assert_fail(EX_CONFIG, want);
+}
+
+/* set_from_header = auto: only an unqualified From: address changes. */
+static void
+test_from_auto_rewrites(void **state)
+{
+	static const struct {
+		const char	*in, *out;
+	} t[] = {
+		{ "\"(Cron Daemon)\" <root>", "\"(Cron Daemon)\" <me@example.org>" },
+		{ "mdadm monitoring <root>", "mdadm monitoring <me@example.org>" },
+		{ "root (systemd-cron)", "systemd-cron <me@example.org>" },
+		{ "root (Cron Daemon)", "Cron Daemon <me@example.org>" },
+		{ "root", "root <me@example.org>" },
+		{ "<root>", "root <me@example.org>" },
+		{ "first.last", "\"first.last\" <me@example.org>" },
+		{ "root (a, \\) b)", "\"a, ) b\" <me@example.org>" },
+		{ "root (J\xc3\xb6rg)", "=?UTF-8?B?SsO2cmc=?= <me@example.org>" },
+		{ "root (\x01)", "root <me@example.org>" },
+		{ "Logwatch <logwatch> (nightly)", "Logwatch <me@example.org>" },
+		{ "=?UTF-8?B?w6k=?= <root>", "=?UTF-8?B?w6k=?= <me@example.org>" },
+	};
+	char	 in[128], want[128];
+	size_t	 i;
+
+	(void)state;
+	add_rcpt("a@b");
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(in, sizeof(in), "Subject: s\nFrom: %s\nDate: d\n"
+		    "Message-ID: <i@x>\n\nhi\n", t[i].in);
+		snprintf(want, sizeof(want), "Subject: s\nFrom: %s\nDate: d\n"
+		    "Message-ID: <i@x>\n\nhi\n", t[i].out);
+		if (build(in) != 0)
+			fail_msg("%s: %s", t[i].in, F.res.msg);
+		assert_sent(want);
+		envelope_free(&F.env);
+	}
+}
+
+/* auto keeps every other From: byte for byte, folding included. */
+static void
+test_from_auto_keeps(void **state)
+{
+	static const char *const keep[] = {
+		"From: Joe <joe@example.org>\n",
+		"From: joe@other.example (Joe)\n",
+		"From: a@x, root\n",		/* not one mailbox */
+		"From: Joe Bloggs\n",		/* no address at all */
+		"From: g: root;\n",		/* a group */
+		"From: \"Long\n\tname\" <joe@example.org>\r\n",
+	};
+	char	 in[128], want[128];
+	size_t	 i;
+
+	(void)state;
+	add_rcpt("a@b");
+	F.cli.from = "root@x";
+	F.id_domain = "x";
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		snprintf(in, sizeof(in), "%sDate: d\n\nhi\n", keep[i]);
+		assert_int_equal(build(in), 0);
+		snprintf(want, sizeof(want), "%sDate: d\nMessage-ID: %%M\n\nhi\n",
+		    keep[i]);
+		assert_sent(want);
+		envelope_free(&F.env);
+	}
+}
+
+/* set_from_header = on: the envelope sender, always. */
+static void
+test_from_on(void **state)
+{
+	static const struct {
+		const char	*in, *out;
+	} t[] = {
+		{ "Joe <joe@other.example>", "Joe <me@example.org>" },
+		{ "joe@other.example", "me@example.org" },
+		{ "joe@other.example (Joe)", "Joe <me@example.org>" },
+		{ "\"(Cron Daemon)\" <root>", "\"(Cron Daemon)\" <me@example.org>" },
+		{ "a@x, b@y", "Cron <me@example.org>" },
+		{ "Joe Bloggs", "Cron <me@example.org>" },
+	};
+	char	 in[128], want[128];
+	size_t	 i;
+
+	(void)state;
+	add_rcpt("a@b");
+	F.acct.set_from_header = FROM_HDR_ON;
+	F.cli.fullname = "Cron";
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(in, sizeof(in), "From: %s\nDate: d\nMessage-ID: <i@x>"
+		    "\n\nhi\n", t[i].in);
+		snprintf(want, sizeof(want), "From: %s\nDate: d\n"
+		    "Message-ID: <i@x>\n\nhi\n", t[i].out);
+		if (build(in) != 0)
+			fail_msg("%s: %s", t[i].in, F.res.msg);
+		assert_sent(want);
+		envelope_free(&F.env);
+	}
+	/* The same address (any case) keeps the field as it is. */
+	assert_int_equal(build("FROM: Me\n <ME@example.org>\n\nhi\n"), 0);
+	assert_sent("FROM: Me\n <ME@example.org>\nDate: %D\nMessage-ID: %M\n"
+	    "\nhi\n");
+	envelope_free(&F.env);
+	/* Missing: added, as with auto. */
+	assert_int_equal(build("Subject: s\n\nhi\n"), 0);
+	assert_sent("Subject: s\nFrom: Cron <me@example.org>\nDate: %D\n"
+	    "Message-ID: %M\n\nhi\n");
+}
+
+/* set_from_header = off: From: is neither added nor changed. */
+static void
+test_from_off(void **state)
+{
+	(void)state;
+	add_rcpt("a@b");
+	F.acct.set_from_header = FROM_HDR_OFF;
+	assert_int_equal(build("Subject: s\n\nhi\n"), 0);
+	assert_sent("Subject: s\nDate: %D\nMessage-ID: %M\n\nhi\n");
+	envelope_free(&F.env);
+	assert_int_equal(build("From: root\n\nhi\n"), 0);
+	assert_sent("From: root\nDate: %D\nMessage-ID: %M\n\nhi\n");
+}
+
+/* RFC 6531: UTF-8 addresses pass; broken UTF-8 does not. */
+static void
+test_utf8_addresses(void **state)
+{
+	(void)state;
+	F.cli.from = "j\xc3\xb6rg@b\xc3\xbc.example";
+	add_rcpt("\xe7\x94\xa8\xe6\x88\xb7@\xe4\xbe\x8b\xe5\xad\x90.example");
+	assert_int_equal(build("From: x@y\nDate: d\nMessage-ID: <i@x>\n\nhi\n"),
+	    0);
+	assert_string_equal(F.env.from, "j\xc3\xb6rg@b\xc3\xbc.example");
+	assert_rcpts("\xe7\x94\xa8\xe6\x88\xb7@\xe4\xbe\x8b\xe5\xad\x90"
+	    ".example", NULL);
+	envelope_free(&F.env);
+	F.cli.from = "j\xf6rg@example.org";		/* Latin-1 */
+	assert_int_equal(build("\nhi\n"), -1);
+	assert_fail(EX_USAGE, "bad sender address -f");
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -507,6 +1077,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_passthrough),
+		T(test_date_msgid_added),
+		T(test_msgid_unique),
+		T(test_msgid_domain),
 		T(test_sender_from_account),
 		T(test_no_sender),
 		T(test_bad_sender),
@@ -537,6 +1110,25 @@ main(void)
 		T(test_large_message),
 		T(test_large_header_then_body),
 		T(test_header_too_large),
+		T(test_mbox_line_dropped),
+		T(test_mbox_line_then_body),
+		T(test_resent_block),
+		T(test_resent_block_without_recipients),
+		T(test_resent_without_t),
+		T(test_bad_resent_recipient),
+		T(test_qualify_domain),
+		T(test_qualify_too_long),
+		T(test_unqualified_f_takes_account_from),
+		T(test_unqualified_f_kept),
+		T(test_unqualified_account_from),
+		T(test_pattern_from_needs_f),
+		T(test_aliases),
+		T(test_aliases_errors),
+		T(test_from_auto_rewrites),
+		T(test_from_auto_keeps),
+		T(test_from_on),
+		T(test_from_off),
+		T(test_utf8_addresses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -110,20 +110,137 @@ test_header_only_no_eol(void **state)
 	hdr_free(&h);
 }
 
-/* An mbox "From " line is not a field: the body starts at once. */
+/* A leading mbox "From " line is skipped: the fields start after it. */
 static void
 test_mbox_from_line(void **state)
 {
-	const char	*m = "From root Mon Jan 1\nTo: a@b\n\nx\n";
+	const char	*m = "From root Mon Jan 1\nTo: a@b\n\nFrom x\n";
 	struct hdrs	 h;
 	struct result	 res;
 
 	(void)state;
 	assert_int_equal(parse(&h, m, &res), 0);
+	assert_int_equal(h.start, 20);
+	assert_int_equal(h.n, 1);
+	assert_field(&h, 0, "To: a@b\n");
+	assert_int_equal(h.body_off, 29);
+	hdr_free(&h);
+	/* Only the very first line; CRLF; no LF at the end of the input. */
+	assert_int_equal(parse(&h, "From a\r\nFrom b\r\n\r\n", &res), 0);
+	assert_int_equal(h.start, 8);
+	assert_int_equal(h.n, 0);
+	assert_int_equal(h.body_off, 8);
+	hdr_free(&h);
+	assert_int_equal(parse(&h, "From a", &res), 0);
+	assert_int_equal(h.start, 6);
+	assert_int_equal(h.body_off, 6);
+	hdr_free(&h);
+	/* Not at the end, no LF: we cannot tell, so it is not skipped. */
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(hdr_parse(&h, "From a\nTo: b\n\n", 6, 0, &res), 0);
+	assert_int_equal(h.start, 0);
+	assert_int_equal(h.body_off, 0);
+	hdr_free(&h);
+	/* Fields, not mbox lines: "From:", "From : x", "from x". */
+	assert_int_equal(parse(&h, "From : a@b\n\n", &res), 0);
+	assert_int_equal(h.start, 0);
+	assert_int_equal(h.n, 1);
+	hdr_free(&h);
+	assert_int_equal(parse(&h, "from a\nTo: b\n\n", &res), 0);
+	assert_int_equal(h.start, 0);
 	assert_int_equal(h.n, 0);
 	assert_int_equal(h.body_off, 0);
 	hdr_free(&h);
 }
+
+static void
+test_has_prefix(void **state)
+{
+	struct hdrs	 h;
+	struct result	 res;
+
+	(void)state;
+	assert_int_equal(parse(&h, "Resent-To: a\nRESENT-cc: b\nResent: c\n"
+	    "Resent-: d\nTo: e\n\n", &res), 0);
+	assert_int_equal(h.n, 5);
+	assert_true(hdr_has_prefix(&h, &h.f[0], "Resent-"));
+	assert_true(hdr_has_prefix(&h, &h.f[1], "resent-"));
+	assert_false(hdr_has_prefix(&h, &h.f[2], "Resent-"));
+	assert_true(hdr_has_prefix(&h, &h.f[3], "Resent-"));
+	assert_false(hdr_has_prefix(&h, &h.f[4], "Resent-"));
+	assert_true(hdr_has_prefix(&h, &h.f[4], ""));
+	hdr_free(&h);
+}
+
+static void
+date_in(const char *tz, time_t t, const char *want)
+{
+	char	 buf[HDR_DATE_MAX];
+
+	setenv("TZ", tz, 1);
+	tzset();
+	assert_int_equal(hdr_date(buf, t), 0);
+	assert_string_equal(buf, want);
+}
+
+/* RFC 5322 section 3.3, local time with its numeric zone. */
+static void
+test_date(void **state)
+{
+	char	*old = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+
+	(void)state;
+	/* 2026-11-22 06:14:00 UTC; then 2000-02-29 23:59:59 UTC. */
+	date_in("UTC0", 1795328040, "Sun, 22 Nov 2026 06:14:00 +0000");
+	date_in("UTC0", 951868799, "Tue, 29 Feb 2000 23:59:59 +0000");
+	/* POSIX TZ strings, no tzdata needed: east is '-' in them. */
+	date_in("CET-1", 1795328040, "Sun, 22 Nov 2026 07:14:00 +0100");
+	date_in("NST+3:30", 1795328040, "Sun, 22 Nov 2026 02:44:00 -0330");
+	date_in("NPT-5:45", 951868799, "Wed, 1 Mar 2000 05:44:59 +0545");
+	date_in("XYZ+12", 0, "Wed, 31 Dec 1969 12:00:00 -1200");
+	if (old != NULL)
+		setenv("TZ", old, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(old);
+}
+
+static void
+phrase(const char *name, const char *want)
+{
+	struct result	 res;
+	char		*p;
+
+	memset(&res, 0, sizeof(res));
+	p = hdr_phrase(name, strlen(name), &res);
+	if (want == NULL) {
+		assert_null(p);
+		assert_int_equal(res.exitcode, EX_DATAERR);
+		return;
+	}
+	assert_non_null(p);
+	assert_string_equal(p, want);
+	free(p);
+}
+
+static void
+test_phrase(void **state)
+{
+	(void)state;
+	phrase("Cron Daemon", "Cron Daemon");
+	phrase("O'Brien", "O'Brien");
+	phrase("Joe Q. Public", "\"Joe Q. Public\"");
+	phrase("(Cron Daemon)", "\"(Cron Daemon)\"");
+	phrase("Say \"hi\" \\o/", "\"Say \\\"hi\\\" \\\\o/\"");
+	phrase("   ", "\"   \"");
+	phrase("tab\there", "tab\there");
+	phrase("J\xc3\xb6rg", "=?UTF-8?B?SsO2cmc=?=");
+	phrase("a\nb", NULL);
+	phrase("a\x7f", NULL);
+	phrase("a\rb", NULL);
+}
+
 
 static void
 test_odd_first_lines(void **state)
@@ -299,6 +416,9 @@ main(void)
 		cmocka_unit_test(test_no_blank_line),
 		cmocka_unit_test(test_header_only_no_eol),
 		cmocka_unit_test(test_mbox_from_line),
+		cmocka_unit_test(test_has_prefix),
+		cmocka_unit_test(test_date),
+		cmocka_unit_test(test_phrase),
 		cmocka_unit_test(test_odd_first_lines),
 		cmocka_unit_test(test_obsolete_whitespace),
 		cmocka_unit_test(test_value_trim_and_empty),
