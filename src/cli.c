@@ -20,7 +20,7 @@ const char cli_usage[] =
 "       stamp -bp | -q[arg] | -bi     (also as mailq, newaliases)\n"
 "Reads one message on standard input and submits it over SMTPS or\n"
 "STARTTLS with SMTP AUTH.  Recipients come from the arguments and, with\n"
-"-t, from the To, Cc and Bcc fields.\n"
+"-t, from the To, Cc and Bcc fields (or the first Resent-* block).\n"
 "\n"
 "  -t          also send to the To, Cc and Bcc addresses of the message\n"
 "  -a account  use this account of the configuration file\n"
@@ -29,12 +29,14 @@ const char cli_usage[] =
 "  -F name     full name for a From: field that stamp adds\n"
 "  -v          print the SMTP dialogue (passwords redacted) on stderr\n"
 "  -i, -oi     accepted; stamp always reads standard input to the end\n"
+"  -B type     BODY= (8BITMIME or 7BIT); -N notify, -R ret, -V envid:\n"
+"              DSN requests, sent when the server offers DSN\n"
 "  -bs         speak SMTP on standard input and output; each message is\n"
 "              submitted before its end of data is answered\n"
 "  -bp         list the queue (mailq);  -q  run it;  -bi  no-op\n"
 "  --version   print the version;  --help  print this text\n"
 "\n"
-"Other sendmail flags that callers pass (-oem, -odi, -B 8BITMIME, ...)\n"
+"Other sendmail flags that callers pass (-oem, -odi, -O k=v, ...)\n"
 "are accepted and ignored.  See stamp(1) and stamp.ini(5).\n";
 
 /* Flags that take an argument, glued or as the next word. */

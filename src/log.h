@@ -26,7 +26,7 @@ void	 log_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 void	 log_wire(const char *dir, const char *line, size_t len, int secret);
 
-/* One syslog line at priority pri (LOG_INFO or LOG_ERR). */
+/* One syslog line at priority pri (LOG_INFO, LOG_WARNING or LOG_ERR). */
 void	 log_syslog(int pri, const char *line);
 
 #define LOG_LINE_MAX	4096	/* recipients past this are summarised */

@@ -48,7 +48,7 @@ def test_flag_missing_its_argument(smtps, config_for, run, flag):
     error_line(r)
 
 
-IGNORED = [
+ACCEPTED = [
     ["-oem"], ["-odi"], ["-odb"], ["-om"], ["-oi"], ["-i"],
     ["-oXsomething"], ["-oQ/var/spool/mqueue"],
     ["-O", "DeliveryMode=b"], ["-ODeliveryMode=b"],
@@ -60,15 +60,16 @@ IGNORED = [
 ]
 
 
-@pytest.mark.parametrize("flags", IGNORED, ids=[" ".join(f) for f in IGNORED])
-def test_ignored_flag(smtps, config_for, run, flags):
-    """Accepted, and a flag's argument is not taken for a recipient."""
+@pytest.mark.parametrize("flags", ACCEPTED, ids=[" ".join(f) for f in ACCEPTED])
+def test_accepted_flag(smtps, config_for, run, flags):
+    """Accepted (ignored, or acted on where the server allows), and a
+    flag's argument is never taken for a recipient."""
     r = run(flags + ["a@x.org"], SIMPLE, config_for(smtps))
     assert_sent(r, smtps, ["a@x.org"], R.crlf(SIMPLE))
 
 
-def test_all_ignored_flags_at_once(smtps, config_for, run):
-    flags = [f for group in IGNORED for f in group]
+def test_all_accepted_flags_at_once(smtps, config_for, run):
+    flags = [f for group in ACCEPTED for f in group]
     r = run(flags + ["--", "a@x.org"], SIMPLE, config_for(smtps))
     assert_sent(r, smtps, ["a@x.org"], R.crlf(SIMPLE))
 
