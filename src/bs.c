@@ -9,6 +9,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,6 +158,29 @@ fail_reply(struct bs *b, const struct result *r)
 
 /* ---- input ----------------------------------------------------------- */
 
+/*
+ * Wait for input at most idle_s (RFC 5321 4.5.3.2.7: a server gives up
+ * on a silent client); then say 421 and end the session.
+ */
+static int
+idle(struct bs *b)
+{
+	struct pollfd	 p = { .fd = b->o->in, .events = POLLIN };
+	int		 n;
+
+	if (b->o->idle_s <= 0)
+		return 0;
+	while ((n = poll(&p, 1, b->o->idle_s * 1000)) == -1 && errno == EINTR)
+		continue;
+	if (n != 0)
+		return 0;	/* ready, or an error that read() will report */
+	reply(b, "421 4.4.2 %s idle for %d s, closing", b->host,
+	    b->o->idle_s);
+	flush_out(b);
+	return result_fail(b->res, EX_TEMPFAIL, "-bs: no input for %d s",
+	    b->o->idle_s);
+}
+
 /* More input.  Replies go out first: the caller may be waiting for them. */
 static int
 fill(struct bs *b)
@@ -169,6 +193,8 @@ fill(struct bs *b)
 		memmove(b->in, b->in + b->ioff, b->ilen);
 		b->ioff = 0;
 	}
+	if (idle(b) == -1)
+		return -1;
 	do
 		n = read(b->o->in, b->in + b->ilen, BS_TEXT_MAX - b->ilen);
 	while (n == -1 && errno == EINTR);

@@ -58,6 +58,8 @@ struct bs_txn {
 struct bs_opts {
 	int		 in, out;	/* SMTP channel: commands, replies */
 	const char	*hostname;	/* for 220/250/221; NULL: gethostname */
+	int		 idle_s;	/* no input for this long: 421, end;
+					 * 0: wait for ever */
 	/*
 	 * Submit one message: 0 when the upstream server accepted it, else
 	 * -1 with the failure in res (its exitcode picks the reply, its msg

@@ -22,6 +22,7 @@
 #include "util.h"
 
 #define CONNECT_TIMEOUT	30	/* seconds, DESIGN.md section 4 */
+#define BS_IDLE_TIMEOUT	300	/* -bs: RFC 5321 4.5.3.2.7 */
 
 /* One message: all of its state, made and dropped by deliver(). */
 struct job {
@@ -162,6 +163,7 @@ run_bs(const struct cli *c)
 	struct result	 res;
 	struct bs_opts	 o = {
 		.in = STDIN_FILENO, .out = STDOUT_FILENO,
+		.idle_s = BS_IDLE_TIMEOUT,
 		.deliver = deliver_bs, .arg = &session,
 	};
 

@@ -555,6 +555,34 @@ test_write_error(void **state)
 	close(o.out);
 }
 
+/* A client that opens the session and then says nothing: 421, EX_TEMPFAIL. */
+static void
+test_idle_timeout(void **state)
+{
+	struct bs_opts	 o = {
+		.hostname = "mx.test", .deliver = fake_deliver, .idle_s = 1,
+	};
+	int		 p[2];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], "NOOP\r\n", 6), 6);	/* then silence */
+	free(out);
+	memset(&res, 0, sizeof(res));
+	o.in = p[0];
+	o.out = memfd("", 0);
+	rc = bs_run(&o, &res);
+	out = slurp(o.out);
+	close(o.out);
+	close(p[0]);
+	close(p[1]);
+	assert_int_equal(rc, -1);
+	assert_int_equal(res.exitcode, EX_TEMPFAIL);
+	assert_string_equal(res.msg, "-bs: no input for 1 s");
+	assert_string_equal(out, GREET "250 2.0.0 Ok\r\n"
+	    "421 4.4.2 mx.test idle for 1 s, closing\r\n");
+}
+
 int
 main(void)
 {
@@ -577,6 +605,7 @@ main(void)
 		cmocka_unit_test(test_eof_inside_data),
 		cmocka_unit_test(test_too_many_recipients),
 		cmocka_unit_test(test_write_error),
+		cmocka_unit_test(test_idle_timeout),
 	};
 	int	 r = cmocka_run_group_tests(tests, NULL, NULL);
 
