@@ -39,11 +39,13 @@
 #define SYSTEM_CONFIG		"/etc/stamp.ini"
 #define USER_CONFIG		"stamp/stamp.ini"
 #define DEFAULTS		"defaults"
+#define CONFIG_IOBUF		(16 * 1024)	/* stdio buffer, wiped */
+#define CONFIG_STACK_WIPE	(16 * 1024)	/* inih's frame and more */
 
 enum key {
 	K_HOST, K_PORT, K_TLS, K_USER, K_FROM, K_AUTH, K_TRUST, K_TIMEOUT,
 	K_DOMAIN, K_PWCMD, K_PW, K_DEFAULT, K_QUALIFY, K_ALIASES, K_SETFROM,
-	K_NKEYS
+	K_FPR, K_CERT, K_KEY, K_TLSMIN, K_LONG, K_NKEYS
 };
 
 struct section {
@@ -77,6 +79,9 @@ static char	*check_path(struct parse *, const char *, const char *);
 static char	*check_name(struct parse *, const char *, const char *);
 static char	*check_domain(struct parse *, const char *, const char *);
 static char	*check_setfrom(struct parse *, const char *, const char *);
+static char	*check_fpr(struct parse *, const char *, const char *);
+static char	*check_tlsmin(struct parse *, const char *, const char *);
+static char	*check_long(struct parse *, const char *, const char *);
 
 static const struct keydef {
 	const char	*name;
@@ -97,6 +102,11 @@ static const struct keydef {
 	[K_QUALIFY] =	{ "qualify_domain",	check_domain },
 	[K_ALIASES] =	{ "aliases",		check_path },
 	[K_SETFROM] =	{ "set_from_header",	check_setfrom },
+	[K_FPR] =	{ "tls_fingerprint",	check_fpr },
+	[K_CERT] =	{ "tls_cert_file",	check_path },
+	[K_KEY] =	{ "tls_key_file",	check_path },
+	[K_TLSMIN] =	{ "tls_min_version",	check_tlsmin },
+	[K_LONG] =	{ "long_lines",		check_long },
 };
 
 /* Record "FILE:LINE: ..." unless an error is recorded already. */
@@ -246,6 +256,48 @@ check_setfrom(struct parse *p, const char *key, const char *v)
 	static const char *const c[] = { "auto", "on", "off", NULL };
 
 	return check_choice(p, key, v, c, "auto, on or off");
+}
+
+static char *
+check_tlsmin(struct parse *p, const char *key, const char *v)
+{
+	static const char *const c[] = { "1.2", "1.3", NULL };
+
+	return check_choice(p, key, v, c, "1.2 or 1.3");
+}
+
+static char *
+check_long(struct parse *p, const char *key, const char *v)
+{
+	static const char *const c[] = { "encode", "pass", "refuse", NULL };
+
+	return check_choice(p, key, v, c, "encode, pass or refuse");
+}
+
+/*
+ * SHA-256 as 64 hex digits, with or without ':' between the bytes (as
+ * "openssl x509 -fingerprint -sha256" prints it); kept as lower-case hex.
+ */
+static char *
+check_fpr(struct parse *p, const char *key, const char *v)
+{
+	char	 hex[CONFIG_FPR_LEN + 1];
+	size_t	 n = 0;
+
+	for (; *v != '\0'; v++) {
+		if (*v == ':')
+			continue;
+		if (!isxdigit((unsigned char)*v) || n == CONFIG_FPR_LEN)
+			break;
+		hex[n++] = (char)tolower((unsigned char)*v);
+	}
+	if (*v != '\0' || n != CONFIG_FPR_LEN) {
+		cfail(p, p->lineno, "%s must be a SHA-256 fingerprint: 64 hex "
+		    "digits, ':' between bytes allowed", key);
+		return NULL;
+	}
+	hex[n] = '\0';
+	return xstrdup(hex, &p->res);
 }
 
 /* What follows '@': letters, digits, '-', UTF-8, dots between labels. */
@@ -549,6 +601,19 @@ handler(void *arg, const char *section, const char *name, const char *value)
 	return set_key(arg, section, name, value) == 0;
 }
 
+/*
+ * inih keeps each line (a password's too) in its stack frame; overwrite
+ * that stretch of stack once it returns.  noinline: this frame must lie
+ * where inih's did.
+ */
+static void __attribute__((noinline))
+wipe_stack(void)
+{
+	char	 pad[CONFIG_STACK_WIPE];
+
+	explicit_bzero(pad, sizeof(pad));
+}
+
 /* Run inih over the file; the earliest error goes to res. */
 static int
 parse_file(struct parse *p, struct result *res)
@@ -556,6 +621,7 @@ parse_file(struct parse *p, struct result *res)
 	int	 rv;
 
 	rv = ini_parse_stream(reader, p, handler, p);
+	wipe_stack();
 	if (rv == -2)
 		return result_fail(res, EX_OSERR, "out of memory");
 	/* inih's own complaint is a line without '=' (or ':'). */
@@ -626,7 +692,27 @@ check_account(const struct parse *p, const struct section *sec,
 		return result_fail(res, EX_CONFIG, "%s:%d: account '%s' has "
 		    "both password (line %d) and password_command (line %d); "
 		    "keep one", p->path, sec->line, sec->name, pwline, cmdline);
+	if ((effective(p, sec, K_CERT, NULL) == NULL) !=
+	    (effective(p, sec, K_KEY, NULL) == NULL))
+		return result_fail(res, EX_CONFIG, "%s:%d: account '%s' needs "
+		    "both tls_cert_file and tls_key_file, or neither",
+		    p->path, sec->line, sec->name);
 	return 0;
+}
+
+/* The enum-like keys, from their checked text. */
+static void
+set_choices(struct account *a, const struct parse *p,
+    const struct section *sec)
+{
+	const char	*v;
+
+	v = effective(p, sec, K_TLSMIN, NULL);
+	a->tls_min_version = v != NULL && strcmp(v, "1.3") == 0 ? 13 : 12;
+	v = effective(p, sec, K_LONG, NULL);
+	a->long_lines = v == NULL ? LONG_ENCODE :
+	    strcmp(v, "pass") == 0 ? LONG_PASS :
+	    strcmp(v, "refuse") == 0 ? LONG_REFUSE : LONG_ENCODE;
 }
 
 static int
@@ -637,6 +723,7 @@ build_account(struct account *a, const struct parse *p,
 
 	if (check_account(p, sec, res) == -1)
 		return -1;
+	set_choices(a, p, sec);
 	setfrom = effective(p, sec, K_SETFROM, NULL);
 	a->set_from_header = setfrom == NULL ? FROM_HDR_AUTO :
 	    strcmp(setfrom, "on") == 0 ? FROM_HDR_ON :
@@ -669,7 +756,12 @@ build_account(struct account *a, const struct parse *p,
 	    dup_opt(&a->password, effective(p, sec, K_PW, NULL), res) == -1 ||
 	    dup_opt(&a->qualify_domain, effective(p, sec, K_QUALIFY, NULL),
 	    res) == -1 ||
-	    dup_opt(&a->aliases, effective(p, sec, K_ALIASES, NULL), res) == -1)
+	    dup_opt(&a->aliases, effective(p, sec, K_ALIASES, NULL), res) == -1 ||
+	    dup_opt(&a->tls_fingerprint, effective(p, sec, K_FPR, NULL),
+	    res) == -1 ||
+	    dup_opt(&a->tls_cert_file, effective(p, sec, K_CERT, NULL),
+	    res) == -1 ||
+	    dup_opt(&a->tls_key_file, effective(p, sec, K_KEY, NULL), res) == -1)
 		return -1;
 	return 0;
 }
@@ -720,19 +812,30 @@ static int
 load_fd(struct config *cfg, const char *path, int fd, struct result *res)
 {
 	struct parse	 p;
+	char		*iobuf;
 	int		 rv = -1;
 
 	memset(&p, 0, sizeof(p));
 	p.path = path;
+	/* Our own stdio buffer: it holds the file (passwords too), and is
+	 * wiped before it is freed. */
+	if ((iobuf = xmalloc(CONFIG_IOBUF, res)) == NULL) {
+		close(fd);
+		return -1;
+	}
 	if ((p.fp = fdopen(fd, "r")) == NULL) {
 		close(fd);
+		free(iobuf);
 		return result_fail(res, EX_OSERR, "%s: %s", path,
 		    strerror(errno));
 	}
+	setvbuf(p.fp, iobuf, _IOFBF, CONFIG_IOBUF);
 	if (parse_file(&p, res) == 0 && check_perms(&p, fd, res) == 0 &&
 	    build(cfg, &p, res) == 0)
 		rv = 0;
 	fclose(p.fp);
+	explicit_bzero(iobuf, CONFIG_IOBUF);
+	free(iobuf);
 	parse_free(&p);
 	return rv;
 }
@@ -969,6 +1072,9 @@ account_free(struct account *a)
 	wipe_free(a->password);
 	free(a->qualify_domain);
 	free(a->aliases);
+	free(a->tls_fingerprint);
+	free(a->tls_cert_file);
+	free(a->tls_key_file);
 	free(a->file);
 	memset(a, 0, sizeof(*a));
 }

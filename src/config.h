@@ -30,6 +30,15 @@ enum from_header {
 	FROM_HDR_OFF			/* never touch it */
 };
 
+/* long_lines: what to do with a body line over 998 octets (RFC 5322 2.1.1). */
+enum long_lines {
+	LONG_ENCODE,			/* single-part: quoted-printable; else pass */
+	LONG_PASS,			/* send as is; the server decides */
+	LONG_REFUSE			/* EX_DATAERR, nothing sent */
+};
+
+#define CONFIG_FPR_LEN	64		/* SHA-256 as lower-case hex */
+
 struct account {
 	char		*name;		/* section name */
 	char		*host;		/* required */
@@ -47,6 +56,12 @@ struct account {
 	char		*qualify_domain; /* for unqualified addresses, or NULL */
 	char		*aliases;	/* alias file (aliases.h), or NULL */
 	enum from_header set_from_header; /* default FROM_HDR_AUTO */
+	char		*tls_fingerprint; /* SHA-256 of the server certificate,
+					   CONFIG_FPR_LEN lower-case hex, or NULL */
+	char		*tls_cert_file;	/* client certificate (PEM), or NULL */
+	char		*tls_key_file;	/* its key; set with tls_cert_file */
+	int		 tls_min_version; /* 12 (TLS 1.2, default) or 13 */
+	enum long_lines	 long_lines;	/* default LONG_ENCODE */
 	char		*file;		/* config file path (for messages) */
 	int		 line;		/* line of the section header */
 };

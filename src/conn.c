@@ -2,6 +2,7 @@
  * conn.c - TCP with deadlines, buffered I/O, and the switch to TLS.
  */
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
@@ -21,7 +22,8 @@ struct conn {
 	int		 fd;
 	struct tls	*tls;
 	int		 io_ms;
-	int		 dead;		/* an I/O error or timeout happened */
+	long long	 reply_by;	/* now_ms() deadline for the reply */
+	int		 dead;		/* the stream cannot be used any more */
 	const char	*stage;
 	size_t		 rpos, rlen;
 	size_t		 wlen;
@@ -108,23 +110,47 @@ resolve(const char *host, int port, struct addrinfo **ai, struct result *res)
 	    port, e == EAI_SYSTEM ? strerror(errno) : gai_strerror(e));
 }
 
+/*
+ * Every address shares one budget (DESIGN.md section 4), and each gets
+ * an equal share of what is left, so that a first address that swallows
+ * SYNs leaves time for the others; the last one gets the rest.  Returns
+ * the socket, or -1 with errno.
+ */
+static int
+try_addrs(const struct addrinfo *ai, int connect_ms)
+{
+	const struct addrinfo *a;
+	long long	 now, deadline = now_ms() + connect_ms;
+	size_t		 left = 0;
+	int		 fd, err = ETIMEDOUT;
+
+	for (a = ai; a != NULL; a = a->ai_next)
+		left++;
+	for (a = ai; a != NULL; a = a->ai_next, left--) {
+		if ((now = now_ms()) >= deadline)
+			break;
+		fd = try_addr(a, now + (deadline - now) / (long long)left);
+		if (fd != -1)
+			return fd;
+		err = errno;
+	}
+	errno = err;
+	return -1;
+}
+
 int
 conn_open(struct conn **cp, const char *host, int port, int connect_ms,
     int io_ms, struct result *res)
 {
-	struct addrinfo	*ai, *a;
+	struct addrinfo	*ai;
 	struct conn	*c;
-	long long	 deadline = now_ms() + connect_ms;
-	int		 fd = -1, err = ETIMEDOUT;
+	int		 fd, err;
 
 	*cp = NULL;
 	if (resolve(host, port, &ai, res) == -1)
 		return -1;
-	/* Every address shares one budget (DESIGN.md section 4). */
-	for (a = ai; a != NULL && fd == -1 && now_ms() < deadline;
-	    a = a->ai_next)
-		if ((fd = try_addr(a, deadline)) == -1)
-			err = errno;
+	fd = try_addrs(ai, connect_ms);
+	err = errno;
 	freeaddrinfo(ai);
 	if (fd == -1)
 		return result_fail(res, EX_TEMPFAIL, "connect to %s:%d: %s",
@@ -136,15 +162,32 @@ conn_open(struct conn **cp, const char *host, int port, int connect_ms,
 	}
 	c->fd = fd;
 	c->io_ms = io_ms;
+	c->reply_by = now_ms() + io_ms;		/* the greeting */
 	c->stage = "connect";
 	*cp = c;
 	return 0;
 }
 
+/*
+ * Has the server sent bytes that we have not read?  Those already in
+ * rbuf, or waiting in the socket: nothing may come before our
+ * ClientHello.  (Bytes still in flight cannot be seen; the handshake then
+ * fails on them.)
+ */
+static int
+unread_bytes(const struct conn *c)
+{
+	char	 b;
+
+	if (c->rpos < c->rlen)
+		return 1;
+	return recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 1;
+}
+
 int
 conn_starttls(struct conn *c, const struct tls_opts *o, struct result *res)
 {
-	if (c->rpos < c->rlen) {
+	if (unread_bytes(c)) {
 		c->dead = 1;
 		return result_fail(res, EX_PROTOCOL, "%s: the server sent "
 		    "data before the TLS handshake (a man in the middle?)",
@@ -154,6 +197,7 @@ conn_starttls(struct conn *c, const struct tls_opts *o, struct result *res)
 		c->dead = 1;
 		return -1;
 	}
+	c->reply_by = now_ms() + c->io_ms;	/* SMTPS: the greeting */
 	return 0;
 }
 
@@ -211,6 +255,8 @@ conn_flush(struct conn *c, struct result *res)
 	c->wlen = 0;
 	if (r == -1)
 		c->dead = 1;
+	else	/* the reply to what we sent is due within io_ms */
+		c->reply_by = now_ms() + c->io_ms;
 	return r;
 }
 
@@ -234,12 +280,37 @@ conn_write(struct conn *c, const void *buf, size_t n, struct result *res)
 	return 0;
 }
 
-/* Read more bytes into rbuf; -1 on EOF, error or timeout. */
-static int
-fill(struct conn *c, struct result *res)
+/* Plain read within ms: > 0 bytes, 0 at EOF, -1 (res filled). */
+static ssize_t
+plain_read(struct conn *c, int ms, struct result *res)
 {
 	ssize_t	 n;
 	int	 r;
+
+	if ((r = wait_fd(c->fd, POLLIN, ms)) != 1)
+		return result_fail(res, EX_TEMPFAIL, "%s: %s", c->stage,
+		    r == 0 ? "timed out waiting for the server" :
+		    strerror(errno));
+	do
+		n = read(c->fd, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen);
+	while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return result_fail(res, EX_TEMPFAIL, "%s: connection lost: %s",
+		    c->stage, strerror(errno));
+	return n;
+}
+
+/*
+ * Read more bytes into rbuf before the reply's deadline (one for the
+ * whole reply, however slowly it trickles in: RFC 5321 4.5.3.2 times
+ * replies, not reads).  -1 on EOF, error or timeout.
+ */
+static int
+fill(struct conn *c, struct result *res)
+{
+	long long	 left = c->reply_by - now_ms();
+	int		 ms = left < 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
+	ssize_t		 n;
 
 	if (c->rpos > 0) {
 		memmove(c->rbuf, c->rbuf + c->rpos, c->rlen - c->rpos);
@@ -248,27 +319,26 @@ fill(struct conn *c, struct result *res)
 	}
 	if (c->tls)
 		n = tls_read(c->tls, c->rbuf + c->rlen,
-		    sizeof(c->rbuf) - c->rlen, c->io_ms, c->stage, res);
-	else {
-		if ((r = wait_fd(c->fd, POLLIN, c->io_ms)) != 1)
-			return result_fail(res, EX_TEMPFAIL, "%s: %s",
-			    c->stage, r == 0 ? "timed out waiting for the "
-			    "server" : strerror(errno));
-		do
-			n = read(c->fd, c->rbuf + c->rlen,
-			    sizeof(c->rbuf) - c->rlen);
-		while (n == -1 && errno == EINTR);
-		if (n == -1)
-			return result_fail(res, EX_TEMPFAIL, "%s: connection "
-			    "lost: %s", c->stage, strerror(errno));
-	}
+		    sizeof(c->rbuf) - c->rlen, ms, c->stage, res);
+	else
+		n = plain_read(c, ms, res);
 	if (n == 0)
 		return result_fail(res, EX_TEMPFAIL, "%s: connection closed "
-		    "by the server", c->stage);
+		    "by the server%s", c->stage, c->rlen > 0 ? " in the middle "
+		    "of a reply" : "");
 	if (n < 0)
 		return -1;
 	c->rlen += (size_t)n;
 	return 0;
+}
+
+/* The rest of the stream cannot be trusted: nothing more is sent. */
+static int
+too_long(struct conn *c, size_t max, struct result *res)
+{
+	c->dead = 1;
+	return result_fail(res, EX_PROTOCOL, "%s: malformed reply from "
+	    "server (line longer than %zu bytes)", c->stage, max);
 }
 
 int
@@ -278,13 +348,15 @@ conn_getline(struct conn *c, char *buf, size_t max, size_t *len,
 	char	*nl;
 	size_t	 n;
 
+	if (max + 2 > sizeof(c->rbuf))	/* line, CR, LF must fit */
+		return result_fail(res, EX_SOFTWARE, "conn_getline: %zu "
+		    "bytes do not fit", max);
 	if (conn_flush(c, res) == -1)
 		return -1;
 	while ((nl = memchr(c->rbuf + c->rpos, '\n', c->rlen - c->rpos))
 	    == NULL) {
 		if (c->rlen - c->rpos > max + 1)
-			return result_fail(res, EX_PROTOCOL, "%s: reply line "
-			    "longer than %zu bytes", c->stage, max);
+			return too_long(c, max, res);
 		if (fill(c, res) == -1) {
 			c->dead = 1;
 			return -1;
@@ -294,8 +366,7 @@ conn_getline(struct conn *c, char *buf, size_t max, size_t *len,
 	if (n > 0 && nl[-1] == '\r')
 		n--;
 	if (n > max)
-		return result_fail(res, EX_PROTOCOL, "%s: reply line longer "
-		    "than %zu bytes", c->stage, max);
+		return too_long(c, max, res);
 	memcpy(buf, c->rbuf + c->rpos, n);
 	buf[n] = '\0';
 	*len = n;

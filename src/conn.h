@@ -17,17 +17,29 @@ struct tls_opts;
 struct conn;
 
 /*
- * Connect to host:port.  All addresses share connect_ms.  io_ms bounds
- * every later wait for the server.  Errors: unknown host -> EX_NOHOST;
- * DNS temporary failure, refused, unreachable, timeout -> EX_TEMPFAIL.
+ * Connect to host:port.  All addresses share connect_ms, each trying in
+ * turn with an equal share of what is left (a dead first address leaves
+ * time for the next).  Name resolution itself is not bounded.
+ *
+ * io_ms bounds every later wait for the server: the TLS handshake, each
+ * write, and each reply as a whole (the clock starts when the last bytes
+ * before it were sent, or at connect or TLS start for the greeting),
+ * however slowly it trickles in.  Errors: unknown host -> EX_NOHOST; DNS
+ * temporary failure, refused, unreachable, timeout -> EX_TEMPFAIL.
+ *
+ * After an I/O error, a timeout or a protocol error found here (a line
+ * too long, data before the TLS handshake) the connection is dead: every
+ * later conn_flush or conn_getline fails at once, without waiting (so a
+ * QUIT after a failure never blocks).
  */
 int	 conn_open(struct conn **, const char *host, int port, int connect_ms,
 	    int io_ms, struct result *);
 
 /*
  * Start TLS.  Bytes that the server sent and we have not read yet (data
- * after "220" to STARTTLS) are a protocol error (EX_PROTOCOL): they
- * could be injected by a man in the middle (RFC 3207 section 6).
+ * after "220" to STARTTLS, buffered or already in the socket) are a
+ * protocol error (EX_PROTOCOL): they could be injected by a man in the
+ * middle (RFC 3207 section 6).
  */
 int	 conn_starttls(struct conn *, const struct tls_opts *, struct result *);
 
@@ -46,8 +58,11 @@ int	 conn_flush(struct conn *, struct result *);
 
 /*
  * Flush, then read one line into buf (at most max bytes, without CRLF;
- * NUL-terminated, so buf needs max + 1).  A longer line -> EX_PROTOCOL;
- * EOF or timeout -> EX_TEMPFAIL.
+ * NUL-terminated, so buf needs max + 1; max + 2 <= CONN_RBUF).  The line
+ * is untrusted and may contain NUL bytes: use *len.  A longer line ->
+ * EX_PROTOCOL as soon as max + 2 bytes came without a line end (memory
+ * stays bounded); EOF (even in the middle of a line), a lost connection
+ * or the reply's deadline -> EX_TEMPFAIL.
  */
 int	 conn_getline(struct conn *, char *buf, size_t max, size_t *len,
 	    struct result *);

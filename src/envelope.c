@@ -120,18 +120,25 @@ set_sender(struct envelope *env, const struct cli *cli,
 	return 0;
 }
 
-/* Does p hold an empty line?  The header section ends there at the latest. */
+/*
+ * Does p hold an empty line whose end can be told (hdr.h)?  The header
+ * section ends there at the latest.
+ */
 static int
 has_empty_line(const char *p, size_t n)
 {
-	const char	*q, *end = p + n;
+	size_t	 pos = 0;
+	int	 complete;
 
-	if (n > 0 && (p[0] == '\n' || (n > 1 && p[0] == '\r' && p[1] == '\n')))
-		return 1;
-	for (q = p; (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++)
-		if ((end - q > 1 && q[1] == '\n') ||
-		    (end - q > 2 && q[1] == '\r' && q[2] == '\n'))
-			return 1;
+	while (pos < n) {
+		if (p[pos] == '\n' || p[pos] == '\r') {
+			hdr_line(p + pos, n - pos, 0, &complete);
+			return complete;
+		}
+		pos += hdr_line(p + pos, n - pos, 0, &complete);
+		if (!complete)
+			return 0;
+	}
 	return 0;
 }
 
@@ -372,18 +379,48 @@ out:
 	return rc;
 }
 
+/*
+ * long_lines (DESIGN.md section 4) for a body line over MSG_LINE_MAX
+ * octets: encode sends a single-part body quoted-printable, and anything
+ * else as it is; pass sends as is; refuse is EX_DATAERR.
+ */
+static int
+set_body_qp(struct envelope *env, const struct hdrs *h,
+    const struct account *acct, const struct msg *m, struct result *res)
+{
+	struct msg_line	 l;
+	int		 ok;
+
+	if (acct->long_lines == LONG_PASS ||
+	    !msg_long_line(m, (off_t)h->body_off, &l))
+		return 0;
+	if (acct->long_lines == LONG_REFUSE)
+		return result_fail(res, EX_DATAERR, "line %zu of the message "
+		    "has %zu octets, over the limit of %d (long_lines = "
+		    "refuse); nothing sent", l.no, l.len, MSG_LINE_MAX);
+	if ((ok = hdredit_qp_ok(h, res)) == -1)
+		return -1;
+	env->body_qp = ok;
+	log_trace("line %zu has %zu octets: %s", l.no, l.len, ok ?
+	    "the body goes quoted-printable (long_lines = encode)" :
+	    "a multipart or encoded body goes as it is");
+	return 0;
+}
+
 /* The header section to transmit (hdredit.h), for the final sender. */
 static int
 build_hdr(struct envelope *env, const struct hdrs *h, const struct cli *cli,
-    const struct account *acct, size_t headlen, size_t msgsize,
+    const struct account *acct, const struct msg *m, size_t headlen,
     struct result *res)
 {
 	struct hdredit	 in = {
 		.sender = env->from, .fullname = cli->fullname,
 		.domain = acct->domain, .from_mode = acct->set_from_header,
+		.long_lines = acct->long_lines, .body_qp = env->body_qp,
+		.body_8bit = msg_eightbit_from(m, (off_t)h->body_off),
 	};
 
-	return hdredit_build(h, headlen, msgsize, &in, &env->hdr,
+	return hdredit_build(h, headlen, (size_t)m->size, &in, &env->hdr,
 	    &env->hdrlen, &env->msgid, res);
 }
 
@@ -421,8 +458,8 @@ envelope_build(struct envelope *env, const struct cli *cli,
 		goto out;
 	if (set_rcpts(env, cli, acct, &h, res) == -1)
 		goto out;
-	if (build_hdr(env, &h, cli, acct, headlen, (size_t)m->size,
-	    res) == -1)
+	if (set_body_qp(env, &h, acct, m, res) == -1 ||
+	    build_hdr(env, &h, cli, acct, m, headlen, res) == -1)
 		goto out;
 	if (set_msgid(env, &h, res) == -1)
 		goto out;

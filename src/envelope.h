@@ -17,11 +17,17 @@
  * bad one -> EX_DATAERR naming it; alias file errors -> EX_CONFIG.
  * Header edits (hdredit.h): Bcc and Resent-Bcc never transmitted; From:
  * per set_from_header; missing From:, Date:, Message-ID: added; a leading
- * mbox "From " line dropped.  Transmitting hdr, then msg bytes
- * [body_off, size), gives the message with those edits.  msgid is the
- * message's Message-ID, or the one added.  Only the first
- * HDR_SECTION_MAX bytes are read.  On error env is left empty (nothing to
- * free).  acct may be NULL (no account settings).
+ * mbox "From " line dropped; a blank line before a body that lacks one.
+ * long_lines (DESIGN.md section 4, stamp.ini(5)) for a body line over
+ * MSG_LINE_MAX: encode sets body_qp when hdredit_qp_ok allows (the
+ * header then says quoted-printable: hdredit.h) and leaves the rest as
+ * it is, pass leaves all as it is, refuse is EX_DATAERR naming the line;
+ * header lines over HDR_LINE_MAX are hdredit.h's.  Transmitting hdr,
+ * then msg bytes [body_off, size) (quoted-printable with body_qp, qp.h),
+ * gives the message with those edits.  msgid is the message's
+ * Message-ID, or the one added.  Only the first HDR_SECTION_MAX bytes are
+ * read.  On error env is left empty (nothing to free).  acct may be NULL
+ * (no account settings: long_lines = encode).
  */
 #ifndef STAMP_ENVELOPE_H
 #define STAMP_ENVELOPE_H
@@ -43,6 +49,8 @@ struct envelope {
 	size_t		 hdrlen;
 	off_t		 body_off;	/* the body: msg bytes [body_off, size) */
 	char		*msgid;		/* Message-ID value (given or added) */
+	int		 body_qp;	/* the body must go quoted-printable
+					   (long_lines = encode; hdr says so) */
 };
 
 int	 envelope_build(struct envelope *, const struct cli *,

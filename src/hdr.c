@@ -37,8 +37,25 @@ is_wsp(char c)
 	return c == ' ' || c == '\t';
 }
 
+size_t
+hdr_line(const char *p, size_t n, int at_eof, int *complete)
+{
+	size_t	 i;
+
+	for (i = 0; i < n && p[i] != '\n' && p[i] != '\r'; i++)
+		;
+	*complete = 1;
+	if (i < n && p[i] == '\n')
+		return i + 1;
+	if (i + 1 < n)
+		return p[i + 1] == '\n' ? i + 2 : i + 1;
+	/* No line end, or a CR whose LF may be still to come. */
+	*complete = at_eof;
+	return n;
+}
+
 /*
- * Classify the line p[0 .. n), n > 0, which ends in LF unless it is the
+ * Classify the line p[0 .. n), n > 0, with its line end unless it is the
  * last one in buf.  For a field, *namelen and *valoff (relative to p)
  * are set.  A NUL where a field name is expected is L_BODY with *nul.
  */
@@ -49,7 +66,7 @@ classify(const char *p, size_t n, int complete, int have_field,
 	size_t	 i, j;
 
 	*nul = 0;
-	if (p[0] == '\n' || (n >= 2 && p[0] == '\r' && p[1] == '\n'))
+	if (p[0] == '\n' || p[0] == '\r')
 		return L_BLANK;
 	if (is_wsp(p[0]))
 		return have_field ? L_CONT : L_BODY;
@@ -106,20 +123,17 @@ static int
 one_line(struct hdrs *h, size_t *pos, size_t len, int at_eof, int *done,
     struct result *res)
 {
-	const char	*p = h->buf + *pos, *lf;
+	const char	*p = h->buf + *pos;
 	size_t		 n, namelen = 0, valoff = 0;
-	int		 nul;
+	int		 nul, complete;
 	enum line_kind	 kind;
 
-	lf = memchr(p, '\n', len - *pos);
-	n = lf != NULL ? (size_t)(lf - p) + 1 : len - *pos;
-	kind = classify(p, n, lf != NULL || at_eof, h->n > 0, &namelen,
-	    &valoff, &nul);
+	n = hdr_line(p, len - *pos, at_eof, &complete);
+	kind = classify(p, n, complete, h->n > 0, &namelen, &valoff, &nul);
 	if (nul)
 		return result_fail(res, EX_DATAERR,
 		    "NUL byte in the header section");
-	if (kind == L_MORE || ((kind == L_FIELD || kind == L_CONT) &&
-	    lf == NULL && !at_eof))
+	if (kind == L_MORE || (kind != L_BODY && !complete))
 		return too_large(len, res);
 	if (kind == L_BODY) {
 		*done = 1;
@@ -149,8 +163,8 @@ one_line(struct hdrs *h, size_t *pos, size_t len, int at_eof, int *done,
 static size_t
 mbox_line(const char *buf, size_t len, int at_eof)
 {
-	const char	*lf;
-	size_t		 i;
+	size_t	 i, n;
+	int	 complete;
 
 	if (len < 5 || memcmp(buf, "From ", 5) != 0)
 		return 0;
@@ -158,9 +172,8 @@ mbox_line(const char *buf, size_t len, int at_eof)
 		;
 	if (i < len && buf[i] == ':')
 		return 0;
-	if ((lf = memchr(buf, '\n', len)) != NULL)
-		return (size_t)(lf - buf) + 1;
-	return at_eof ? len : 0;
+	n = hdr_line(buf, len, at_eof, &complete);
+	return complete ? n : 0;
 }
 
 int
@@ -215,9 +228,9 @@ hdr_value(const struct hdrs *h, const struct hdr_field *f,
 
 	if ((v = xmalloc((size_t)(e - p) + 1, res)) == NULL)
 		return NULL;
-	/* Unfolding (section 2.2.3): drop the CRLF (or LF) of each line. */
+	/* Unfolding (section 2.2.3): drop the line end of each line. */
 	for (; p < e; p++) {
-		if (*p == '\n' || (*p == '\r' && (p + 1 == e || p[1] == '\n')))
+		if (*p == '\n' || *p == '\r')
 			continue;
 		v[n++] = *p;
 	}
@@ -291,7 +304,10 @@ phrase_style(const char *s, size_t len)
 
 /*
  * RFC 2047 section 5 (3): "=?UTF-8?B?...?=" words of at most 75 bytes,
- * never splitting a UTF-8 sequence between two words.
+ * never splitting a UTF-8 sequence between two words.  A sequence is at
+ * most 4 bytes, so a word gives back at most 3: more continuation bytes
+ * than that are not UTF-8 anyway, and each word keeps taking at least
+ * EWORD_IN - 3 bytes of the name (hdr_phrase's buffer counts on it).
  */
 static size_t
 put_encoded(char *out, const char *name, size_t len)
@@ -301,8 +317,8 @@ put_encoded(char *out, const char *name, size_t len)
 
 	while (len > 0) {
 		n = len < EWORD_IN ? len : EWORD_IN;
-		while (n < len && n > 1 && ((unsigned char)name[n] & 0xc0) ==
-		    0x80)
+		while (n < len && n > EWORD_IN - 3 &&
+		    ((unsigned char)name[n] & 0xc0) == 0x80)
 			n--;
 		w = b64_encode(name, n, word);
 		memcpy(out + o, "=?UTF-8?B?", 10);

@@ -5,10 +5,12 @@
  * A field is "name: value" followed by continuation lines (lines that
  * start with SP or HTAB).  The name is printable ASCII but ':' (RFC 5322
  * section 3.6.8), white space before the ':' is allowed (section 4.5).
- * Lines may end in LF or CRLF.  The header section ends at the first
- * empty line (which belongs to it), or at the first line that is neither
- * a field nor a continuation (that line then starts the body), or at the
- * end of the input.  A leading mbox "From " line (the first line starts
+ * Lines may end in LF, CRLF or a bare CR: all three are line ends, as in
+ * body.h, so that what is parsed is what goes on the wire (where each
+ * becomes CRLF).  The header section ends at the first empty line (which
+ * belongs to it), or at the first line that is neither a field nor a
+ * continuation (that line then starts the body), or at the end of the
+ * input.  A leading mbox "From " line (the first line starts
  * with "From " and is not a field: "From : x" is one, section 4.5) is not
  * part of the message: the fields start after it.
  */
@@ -22,6 +24,7 @@ struct result;
 
 #define HDR_SECTION_MAX	(1024 * 1024)	/* largest header section */
 #define HDR_FIELDS_MAX	4096		/* most fields we index */
+#define HDR_LINE_MAX	998		/* RFC 5322 2.1.1, without CRLF */
 
 struct hdr_field {
 	size_t	 off;		/* first byte of the field (its name) */
@@ -49,6 +52,14 @@ struct hdrs {
  */
 int	 hdr_parse(struct hdrs *, const char *buf, size_t len, int at_eof,
 	    struct result *);
+
+/*
+ * The length of the line at p (n bytes), its line end (LF, CRLF or a bare
+ * CR) included.  *complete says whether that is known: 0 when no line end
+ * is within n bytes, or when it is a CR in the last byte (an LF may
+ * follow), unless at_eof says that nothing follows.
+ */
+size_t	 hdr_line(const char *p, size_t n, int at_eof, int *complete);
 
 /* Case-insensitive: is field f named name? */
 int	 hdr_is(const struct hdrs *, const struct hdr_field *, const char *name);

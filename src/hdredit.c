@@ -20,6 +20,7 @@
 
 #define MSGID_RANDOM	8	/* random bytes in a Message-ID we add */
 #define MSGID_MAX	512	/* "<" stamp.pid.random "@" domain ">" */
+#define NAME_SHOWN	64	/* bytes of a field name in a message */
 
 /* The header section being built; a failure sticks (and is in res). */
 struct obuf {
@@ -31,7 +32,7 @@ struct obuf {
 };
 
 static void
-put(struct obuf *b, const char *s, size_t len)
+put_raw(struct obuf *b, const char *s, size_t len)
 {
 	char	*np;
 	size_t	 cap;
@@ -51,19 +52,126 @@ put(struct obuf *b, const char *s, size_t len)
 	b->n += len;
 }
 
+/*
+ * Each put is whole lines or text within one.  After a bare CR line end
+ * (hdr.h), an LF would make the two one CRLF and lose a line end (the
+ * separator, when a Bcc between them is dropped or one is added): the
+ * LF's line end goes as CRLF then, which means the same.
+ */
+static void
+put(struct obuf *b, const char *s, size_t len)
+{
+	if (len > 0 && s[0] == '\n' && b->n > 0 && b->p[b->n - 1] == '\r')
+		put_raw(b, "\r", 1);
+	put_raw(b, s, len);
+}
+
 static void
 put_str(struct obuf *b, const char *s)
 {
 	put(b, s, strlen(s));
 }
 
-/* The message's line ending: that of its first line. */
+/* The message's line ending: that of its first line (hdr.h). */
 static const char *
 msg_eol(const struct hdrs *h, size_t len)
 {
-	const char	*lf = memchr(h->buf, '\n', len);
+	size_t	 n;
+	int	 complete;
 
-	return lf != NULL && lf > h->buf && lf[-1] == '\r' ? "\r\n" : "\n";
+	n = hdr_line(h->buf, len, 1, &complete);
+	if (n >= 2 && h->buf[n - 2] == '\r' && h->buf[n - 1] == '\n')
+		return "\r\n";
+	return n >= 1 && h->buf[n - 1] == '\r' ? "\r" : "\n";
+}
+
+static int
+is_wsp(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/*
+ * Where to fold p[start .. end), end being just after the line's last
+ * non-white byte: before a white space at or after lo that follows a
+ * non-white byte (never leaving a line of white space only, section
+ * 4.2), the last such within HDR_LINE_MAX octets of start, else the
+ * first after; 0 if none.
+ */
+static size_t
+fold_point(const char *p, size_t start, size_t lo, size_t end)
+{
+	size_t	 i, cut = 0;
+
+	for (i = start + 1 > lo ? start + 1 : lo; i < end; i++) {
+		if (!is_wsp(p[i]) || is_wsp(p[i - 1]))
+			continue;
+		if (i - start > HDR_LINE_MAX) {
+			if (cut == 0)
+				cut = i;
+			break;
+		}
+		cut = i;
+	}
+	return cut;
+}
+
+/*
+ * A line of len octets, without its line end, folded (section 2.2.3)
+ * into lines of at most HDR_LINE_MAX octets where white space at or
+ * after lo allows.
+ */
+static void
+put_folded(struct obuf *b, const char *p, size_t len, size_t lo,
+    const char *eol)
+{
+	size_t	 start = 0, end = len, cut;
+
+	while (end > 0 && is_wsp(p[end - 1]))
+		end--;
+	while (len - start > HDR_LINE_MAX &&
+	    (cut = fold_point(p, start, lo, end)) != 0) {
+		put(b, p + start, cut - start);
+		put_str(b, eol);
+		start = cut;
+	}
+	put(b, p + start, len - start);
+}
+
+/*
+ * A field as it is, but for its lines over HDR_LINE_MAX: folded, kept
+ * or refused, as long_lines says (hdredit.h).
+ */
+static int
+put_field(struct obuf *b, const struct hdrs *h, const struct hdr_field *f,
+    const struct hdredit *in, const char *eol)
+{
+	const char	*p = h->buf + f->off, *end = p + f->len;
+	size_t		 n, text, lo;
+	int		 complete;
+
+	/* Not before the first word of the value: "Name:" alone is no use. */
+	for (lo = f->valoff - f->off; lo < f->len && is_wsp(p[lo]); lo++)
+		;
+	for (; p < end; p += n, lo = 1) {
+		n = hdr_line(p, (size_t)(end - p), 1, &complete);
+		for (text = n; text > 0 && (p[text - 1] == '\n' ||
+		    p[text - 1] == '\r'); text--)
+			;
+		if (text <= HDR_LINE_MAX || in->long_lines == LONG_PASS)
+			put(b, p, n);
+		else if (in->long_lines == LONG_REFUSE)
+			return result_fail(b->res, EX_DATAERR, "header field "
+			    "%.*s: a line of %zu octets, over the limit of %d "
+			    "(long_lines = refuse); nothing sent",
+			    (int)(f->namelen < NAME_SHOWN ? f->namelen :
+			    NAME_SHOWN), h->buf + f->off, text, HDR_LINE_MAX);
+		else {
+			put_folded(b, p, text, lo + 1, eol);
+			put(b, p + text, n - text);
+		}
+	}
+	return 0;
 }
 
 static int
@@ -199,18 +307,15 @@ put_from_field(struct obuf *b, const struct hdrs *h,
 	char			*v, *name = NULL;
 	int			 one, rc;
 
-	if (in->from_mode == FROM_HDR_OFF) {
-		put(b, h->buf + f->off, f->len);
-		return 0;
-	}
+	if (in->from_mode == FROM_HDR_OFF)
+		return put_field(b, h, f, in, eol);
 	if ((v = hdr_value(h, f, b->res)) == NULL)
 		return -1;
 	memset(&tmp, 0, sizeof(tmp));
 	one = addr_mailbox_parse(v, strlen(v), &mb, &tmp) == 0;
 	if (!rewrites(in, one, &mb)) {
-		put(b, h->buf + f->off, f->len);
 		free(v);
-		return 0;
+		return put_field(b, h, f, in, eol);
 	}
 	rc = one ? kept_name(v, &mb, &name, b->res) :
 	    fullname_phrase(in->fullname, &name, b->res);
@@ -275,6 +380,23 @@ make_msgid(const struct hdredit *in, struct result *res)
 	return xstrdup(id, res);
 }
 
+/* A last field without a line end ends the message: end it first. */
+static void
+end_line(struct obuf *b, const char *eol)
+{
+	if (b->n > 0 && b->p[b->n - 1] != '\n' && b->p[b->n - 1] != '\r')
+		put_str(b, eol);
+}
+
+static void
+put_field3(struct obuf *b, const char *name, const char *value,
+    const char *eol)
+{
+	put_str(b, name);
+	put_str(b, value);
+	put_str(b, eol);
+}
+
 /*
  * RFC 5322 section 3.6: a message has a From:, a Date: and (should have)
  * a Message-ID:; add those missing, in the message's line ending.
@@ -301,23 +423,50 @@ add_fields(struct obuf *b, const struct hdrs *h, const struct hdredit *in,
 		free(name);
 		return -1;
 	}
-	/* A last field without EOL ends the message: end it first. */
-	if (b->n > 0 && b->p[b->n - 1] != '\n')
-		put_str(b, eol);
+	end_line(b, eol);
 	if (from)
 		put_mailbox(b, name, in->sender, eol);
 	free(name);
-	if (add_date) {
-		put_str(b, "Date: ");
-		put_str(b, date);
-		put_str(b, eol);
-	}
-	if (add_id) {
-		put_str(b, "Message-ID: ");
-		put_str(b, *msgidp);
-		put_str(b, eol);
-	}
+	if (add_date)
+		put_field3(b, "Date: ", date, eol);
+	if (add_id)
+		put_field3(b, "Message-ID: ", *msgidp, eol);
 	return 0;
+}
+
+/* RFC 2045 sections 4, 5.2, 6.7: the fields of a quoted-printable body. */
+static void
+add_mime(struct obuf *b, const struct hdrs *h, const struct hdredit *in,
+    const char *eol)
+{
+	if (!in->body_qp)
+		return;
+	end_line(b, eol);
+	if (!has_field(h, "MIME-Version"))
+		put_field3(b, "MIME-Version: ", "1.0", eol);
+	if (!has_field(h, "Content-Type") && in->body_8bit)
+		put_field3(b, "Content-Type: ", "text/plain; charset=utf-8",
+		    eol);
+	if (!has_field(h, "Content-Transfer-Encoding"))
+		put_field3(b, "Content-Transfer-Encoding: ", "quoted-printable",
+		    eol);
+}
+
+/* One field of the message, edited as hdredit.h says. */
+static int
+put_edited(struct obuf *b, const struct hdrs *h, const struct hdr_field *f,
+    const struct hdredit *in, const char *eol)
+{
+	if (hdr_is(h, f, "Bcc") || hdr_is(h, f, "Resent-Bcc"))
+		return 0;
+	if (hdr_is(h, f, "From"))
+		return put_from_field(b, h, f, in, eol);
+	if (in->body_qp && hdr_is(h, f, "Content-Transfer-Encoding")) {
+		put_field3(b, "Content-Transfer-Encoding: ", "quoted-printable",
+		    eol);
+		return 0;
+	}
+	return put_field(b, h, f, in, eol);
 }
 
 int
@@ -326,27 +475,22 @@ hdredit_build(const struct hdrs *h, size_t headlen, size_t msgsize,
     struct result *res)
 {
 	struct obuf	 b = { NULL, 0, 0, 0, res };
-	const struct hdr_field *f;
 	const char	*eol = msg_eol(h, headlen);
-	size_t		 i, fend, before;
+	size_t		 i, fend;
 
 	*msgidp = NULL;
 	fend = h->n > 0 ? h->f[h->n - 1].off + h->f[h->n - 1].len : h->start;
-	for (i = 0; i < h->n; i++) {
-		f = &h->f[i];
-		if (hdr_is(h, f, "Bcc") || hdr_is(h, f, "Resent-Bcc"))
-			continue;
-		if (!hdr_is(h, f, "From"))
-			put(&b, h->buf + f->off, f->len);
-		else if (put_from_field(&b, h, f, in, eol) == -1)
+	for (i = 0; i < h->n; i++)
+		if (put_edited(&b, h, &h->f[i], in, eol) == -1)
 			goto fail;
-	}
-	before = b.n;
 	if (add_fields(&b, h, in, msgidp, eol) == -1)
 		goto fail;
-	/* Keep the body from being read as header fields. */
-	if (b.n > before && !h->has_blank && h->body_off < msgsize)
+	add_mime(&b, h, in, eol);
+	/* Keep the body from being read as header fields (section 2.1). */
+	if (!h->has_blank && h->body_off < msgsize) {
+		end_line(&b, eol);
 		put_str(&b, eol);
+	}
 	put(&b, h->buf + fend, h->body_off - fend);
 	if (b.failed)
 		goto fail;
@@ -358,4 +502,74 @@ fail:
 	free(*msgidp);
 	*msgidp = NULL;
 	return -1;
+}
+
+/* The first token of a MIME field value, after CFWS: its length. */
+static size_t
+mime_token(const char *v, const char **start)
+{
+	size_t	 n;
+	int	 depth = 0;
+
+	for (; *v != '\0'; v++) {
+		if (*v == '(')
+			depth++;
+		else if (*v == ')' && depth > 0)
+			depth--;
+		else if (depth == 0 && !is_wsp(*v))
+			break;
+	}
+	*start = v;
+	for (n = 0; v[n] != '\0' && !is_wsp(v[n]) &&
+	    strchr("()<>@,;:\\\"/[]?=", v[n]) == NULL; n++)
+		;
+	return n;
+}
+
+static int
+token_is(const char *t, size_t n, const char *word)
+{
+	return n == strlen(word) && strncasecmp(t, word, n) == 0;
+}
+
+/*
+ * Is this Content-Type (cte 0) or Content-Transfer-Encoding (cte 1) fine
+ * for a quoted-printable body?  1 or 0, or -1 (EX_OSERR).
+ */
+static int
+mime_ok(const struct hdrs *h, const struct hdr_field *f, int cte,
+    struct result *res)
+{
+	const char	*t;
+	char		*v;
+	size_t		 n;
+	int		 ok;
+
+	if ((v = hdr_value(h, f, res)) == NULL)
+		return -1;
+	n = mime_token(v, &t);
+	if (cte)
+		ok = token_is(t, n, "7bit") || token_is(t, n, "8bit") ||
+		    token_is(t, n, "binary");
+	else
+		ok = !token_is(t, n, "multipart") && !token_is(t, n, "message");
+	free(v);
+	return ok;
+}
+
+int
+hdredit_qp_ok(const struct hdrs *h, struct result *res)
+{
+	const struct hdr_field *f;
+	size_t		 i;
+	int		 ntype = 0, ncte = 0, ok = 1;
+
+	for (i = 0; i < h->n && ok == 1; i++) {
+		f = &h->f[i];
+		if (hdr_is(h, f, "Content-Type"))
+			ok = ntype++ > 0 ? 0 : mime_ok(h, f, 0, res);
+		else if (hdr_is(h, f, "Content-Transfer-Encoding"))
+			ok = ncte++ > 0 ? 0 : mime_ok(h, f, 1, res);
+	}
+	return ok;
 }

@@ -10,9 +10,22 @@
  * A missing From: (not with off), Date: (hdr_date, now) and Message-ID:
  * ("<" UTC time "." pid "." random "@" domain ">", the domain being the
  * sender's, else the EHLO name, else "localhost") are added in that
- * order, in the message's line ending, just before the separator line;
- * one is added if a body follows.  A leading mbox "From " line is not
- * part of the section (hdr.h).
+ * order, in the message's line ending (that of its first line), just
+ * before the separator line; one is added if a body follows and there is
+ * none.  A leading mbox "From " line is not part of the section (hdr.h).
+ *
+ * Lines over HDR_LINE_MAX octets (RFC 5322 section 2.1.1), by long_lines:
+ * encode folds them (section 2.2.3: a line end goes before white space
+ * that follows text and is followed by text, so unfolding gives the same
+ * field back) and sends as is what has no such white space; pass sends
+ * them as they are; refuse is EX_DATAERR naming the field.
+ *
+ * A body sent quoted-printable (body_qp; hdredit_qp_ok said it may be):
+ * its Content-Transfer-Encoding field becomes "quoted-printable" where it
+ * is, or is added, after "MIME-Version: 1.0" if that is missing; a body
+ * with 8-bit bytes and no Content-Type gets "Content-Type: text/plain;
+ * charset=utf-8" (the default, us-ascii, would garble it).  Added after
+ * From:, Date: and Message-ID:, in this order.
  */
 #ifndef STAMP_HDREDIT_H
 #define STAMP_HDREDIT_H
@@ -31,6 +44,9 @@ struct hdredit {
 	const char		*fullname;	/* -F, or NULL */
 	const char		*domain;	/* EHLO name, or NULL */
 	enum from_header	 from_mode;
+	enum long_lines		 long_lines;	/* for long header lines */
+	int			 body_qp;	/* the body goes QP (qp.h) */
+	int			 body_8bit;	/* it has bytes >= 0x80 */
 };
 
 /*
@@ -38,10 +54,21 @@ struct hdredit {
  * message of msgsize bytes.  Returns 0 with *hdrp (malloc'd, *lenp
  * bytes) and *msgidp (the Message-ID added, malloc'd; NULL when the
  * message has one), or -1: EX_USAGE for a -F that cannot be a name (over
- * HDREDIT_NAME_MAX bytes, a control byte), EX_OSERR.
+ * HDREDIT_NAME_MAX bytes, a control byte), EX_DATAERR for a line over
+ * HDR_LINE_MAX with long_lines = refuse, EX_OSERR.
  */
 int	 hdredit_build(const struct hdrs *h, size_t headlen, size_t msgsize,
 	    const struct hdredit *, char **hdrp, size_t *lenp, char **msgidp,
 	    struct result *);
+
+/*
+ * May the body of the message h indexes go quoted-printable?  Only a
+ * single part whose encoding is an identity: no Content-Type, or one
+ * that is not multipart/ or message/ (RFC 2045 section 6.4: those must
+ * not be encoded), and no Content-Transfer-Encoding, or 7bit, 8bit or
+ * binary.  Two fields of either kind: no (which one would a reader take?).
+ * Returns 1 or 0, or -1 (EX_OSERR).
+ */
+int	 hdredit_qp_ok(const struct hdrs *h, struct result *);
 
 #endif

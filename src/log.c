@@ -17,7 +17,7 @@ log_open(void)
 	openlog("stamp", LOG_PID, LOG_MAIL);
 }
 
-static void
+static void __attribute__((format(printf, 1, 0)))
 vprint(const char *fmt, va_list ap)
 {
 	char	 raw[2048], clean[2048];

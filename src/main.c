@@ -19,6 +19,7 @@
 #include "result.h"
 #include "secret.h"
 #include "smtp.h"
+#include "tls.h"
 #include "util.h"
 
 #define CONNECT_TIMEOUT	30	/* seconds, DESIGN.md section 4 */
@@ -38,6 +39,20 @@ struct job {
 	struct result		 res;
 };
 
+/* The TLS settings of the account. */
+static struct tls_opts
+tls_opts_of(const struct account *a)
+{
+	struct tls_opts	 t = {
+		.host = a->host, .trust_file = a->tls_trust_file,
+		.fingerprint = a->tls_fingerprint,
+		.cert_file = a->tls_cert_file, .key_file = a->tls_key_file,
+		.min_version = a->tls_min_version,
+	};
+
+	return t;
+}
+
 static int
 submit(struct job *j)
 {
@@ -46,7 +61,7 @@ submit(struct job *j)
 		.host = a->host, .port = a->port,
 		.implicit_tls = a->tls == TLS_SMTPS,
 		.domain = a->domain ? a->domain : "localhost",
-		.trust_file = a->tls_trust_file,
+		.tls = tls_opts_of(a),
 		.connect_s = a->timeout < CONNECT_TIMEOUT ? a->timeout :
 		    CONNECT_TIMEOUT,
 		.timeout_s = a->timeout, .user = a->user, .auth = a->auth,
@@ -58,7 +73,7 @@ submit(struct job *j)
 		.hdrlen = j->env.hdrlen, .msg = j->msg,
 		.body_off = j->env.body_off, .body_type = j->cli->body_type,
 		.notify = j->cli->notify, .ret = j->cli->ret,
-		.envid = j->cli->envid,
+		.envid = j->cli->envid, .body_qp = j->env.body_qp,
 	};
 
 	return smtp_send(&o, &m, &j->info, &j->res);
@@ -69,10 +84,18 @@ static int
 prepare(struct job *j)
 {
 	const struct cli	*c = j->cli;
+	struct tls_opts		 t;
 
-	if (config_load(&j->cfg, c->config_file, &j->res) == -1 ||
+	/* No core dumps from here on: the file may hold a password. */
+	if (secret_protect(&j->res) == -1 ||
+	    config_load(&j->cfg, c->config_file, &j->res) == -1 ||
 	    (j->acct = config_choose(&j->cfg, c->account, c->from,
 	    &j->res)) == NULL)
+		return -1;
+	/* Certificate files and the pin are configuration: check them
+	 * before reading the message or connecting. */
+	t = tls_opts_of(j->acct);
+	if (tls_check(&t, &j->res) == -1)
 		return -1;
 	if (j->in_fd != -1) {
 		if (msg_spool(&j->own, j->in_fd, &j->res) == -1)

@@ -15,15 +15,65 @@
 
 #define MSG_READ_BLOCK	(64 * 1024)
 
-static int
-has_8bit(const char *p, size_t n)
+/* The line being read ends: note it if it is over the limit. */
+static void
+end_line(struct msg *m)
 {
-	size_t	 i;
+	if (m->cur.len > m->longest)
+		m->longest = m->cur.len;
+	if (m->cur.len > MSG_LINE_MAX) {
+		if (m->long_first.len == 0)
+			m->long_first = m->cur;
+		m->long_last = m->cur;
+	}
+	m->cur.no++;
+	m->cur.len = 0;
+}
 
-	for (i = 0; i < n; i++)
-		if ((unsigned char)p[i] >= 0x80)
-			return 1;
-	return 0;
+/*
+ * n bytes at offset off: 8-bit bytes and line lengths, in one pass.  A
+ * line ends at LF, CRLF or a bare CR (body.h); a CRLF split between two
+ * chunks is one line end.
+ */
+static void
+scan(struct msg *m, off_t off, const char *p, size_t n)
+{
+	size_t		 i;
+	unsigned char	 c;
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)p[i];
+		if (c >= 0x80) {
+			m->eightbit = 1;
+			m->eightbit_end = off + (off_t)i + 1;
+		}
+		if (c == '\n' && m->cr) {
+			m->cr = 0;
+			m->cur.off = off + (off_t)i + 1;
+			continue;
+		}
+		m->cr = c == '\r';
+		if (c == '\r' || c == '\n') {
+			end_line(m);
+			m->cur.off = off + (off_t)i + 1;
+		} else
+			m->cur.len++;
+	}
+}
+
+/* Before the first byte. */
+static void
+scan_init(struct msg *m)
+{
+	m->cur.no = 1;
+}
+
+/* After the last byte: a last line without a line end counts too. */
+static void
+scan_end(struct msg *m)
+{
+	if (m->cur.len > 0)
+		end_line(m);
 }
 
 /* For file systems without O_TMPFILE: create, then unlink at once. */
@@ -94,6 +144,7 @@ msg_begin(struct msg *m, struct result *res)
 {
 	memset(m, 0, sizeof(*m));
 	m->fd = -1;
+	scan_init(m);
 	if ((m->mem = xmalloc(MSG_MEM_MAX, res)) == NULL)
 		return -1;
 	m->memcap = MSG_MEM_MAX;
@@ -120,8 +171,7 @@ append_file(struct msg *m, const void *p, size_t n, struct result *res)
 int
 msg_append(struct msg *m, const void *p, size_t n, struct result *res)
 {
-	if (!m->eightbit)
-		m->eightbit = has_8bit(p, n);
+	scan(m, m->size, p, n);
 	if (m->fd == -1 && (size_t)m->size + n > m->memcap &&
 	    spill(m, res) == -1)
 		return -1;
@@ -136,10 +186,11 @@ msg_append(struct msg *m, const void *p, size_t n, struct result *res)
 int
 msg_end(struct msg *m, struct result *res)
 {
+	scan_end(m);
 	return m->fd != -1 && m->owned_fd ? flush_pending(m, res) : 0;
 }
 
-/* A regular file on stdin is used in place; only scan it for 8-bit. */
+/* A regular file on stdin is used in place; only scan it. */
 static int
 use_in_place(struct msg *m, int fd, const struct stat *st,
     struct result *res)
@@ -152,11 +203,16 @@ use_in_place(struct msg *m, int fd, const struct stat *st,
 		m->base = 0;
 	m->fd = fd;
 	m->size = st->st_size > m->base ? st->st_size - m->base : 0;
-	for (off = 0; off < m->size && !m->eightbit; off += n) {
-		if ((n = msg_read_at(m, off, buf, sizeof(buf), res)) <= 0)
-			return n == 0 ? 0 : -1;
-		m->eightbit = has_8bit(buf, (size_t)n);
+	scan_init(m);
+	for (off = 0; off < m->size; off += n) {
+		if ((n = msg_read_at(m, off, buf, sizeof(buf), res)) <= 0) {
+			if (n == 0)
+				break;
+			return -1;
+		}
+		scan(m, off, buf, (size_t)n);
 	}
+	scan_end(m);
 	return 0;
 }
 
@@ -209,6 +265,21 @@ msg_read_at(const struct msg *m, off_t off, void *buf, size_t n,
 		return result_fail(res, EX_IOERR, "reading the spooled "
 		    "message: %s", strerror(errno));
 	return r;
+}
+
+int
+msg_long_line(const struct msg *m, off_t off, struct msg_line *l)
+{
+	if (m->long_last.len == 0 || m->long_last.off < off)
+		return 0;
+	*l = m->long_first.off >= off ? m->long_first : m->long_last;
+	return 1;
+}
+
+int
+msg_eightbit_from(const struct msg *m, off_t off)
+{
+	return m->eightbit_end > off;
 }
 
 void

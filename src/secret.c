@@ -8,6 +8,7 @@
  */
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -328,15 +329,34 @@ lookup(const struct account *a, struct secret *s, struct result *res)
 	return rv;
 }
 
+/*
+ * DESIGN.md 7: no core file may hold a secret.  Non-dumpable also keeps
+ * the user's other processes from ptrace and /proc/PID/mem; RLIMIT_CORE
+ * 0 covers a core_pattern pipe (systemd-coredump honours it) and
+ * suid_dumpable = 2, which dump non-dumpable processes anyway.  Never
+ * undone: exec (password_command) makes the child dumpable again, but
+ * it keeps the limit.
+ */
+int
+secret_protect(struct result *res)
+{
+	static const struct rlimit none = { 0, 0 };
+
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1 ||
+	    setrlimit(RLIMIT_CORE, &none) == -1)
+		return result_fail(res, EX_OSERR, "cannot disable core dumps: "
+		    "%s", strerror(errno));
+	return 0;
+}
+
 int
 secret_get(const struct account *a, struct secret *s, struct result *res)
 {
 	int	 rv;
 
 	memset(s, 0, sizeof(*s));
-	/* No core file may hold the password (DESIGN.md 7); left off. */
-	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	if (secret_alloc(s, res) == -1)
+	/* Also before config_load, in main.c; again here costs nothing. */
+	if (secret_protect(res) == -1 || secret_alloc(s, res) == -1)
 		return -1;
 	if (a->password_command != NULL) {
 		s->source = "password_command";

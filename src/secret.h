@@ -26,7 +26,21 @@ struct secret {
 	const char *source;	/* "libsecret", "password_command", "password" */
 };
 
-/* Fill s for the account (which must have a user).  0 or -1. */
+/*
+ * Disable core dumps (PR_SET_DUMPABLE 0, RLIMIT_CORE 0) for the rest of
+ * the process's life.  Call before any secret is in memory: main.c does
+ * so before config_load, since the file may hold a password.  0, or -1
+ * with EX_OSERR.
+ */
+int	 secret_protect(struct result *);
+
+/*
+ * Fill s for the account (which must have a user).  0 or -1.  Calls
+ * secret_protect() first.  s->buf is mlock'd when RLIMIT_MEMLOCK allows;
+ * secret.c keeps no other copy: password_command's output is read
+ * straight into it, GLib's copy is wiped (the account's password is the
+ * caller's to wipe).
+ */
 int	 secret_get(const struct account *, struct secret *s, struct result *);
 
 /* Wipe (explicit_bzero) and free.  Safe on an empty struct. */

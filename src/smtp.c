@@ -15,6 +15,7 @@
 #include "log.h"
 #include "msg.h"
 #include "params.h"
+#include "qp.h"
 #include "reply.h"
 #include "result.h"
 #include "sasl.h"
@@ -24,6 +25,7 @@
 
 #define SMTP_CMD_MAX	1024		/* a command line, except AUTH */
 #define SMTP_CHUNK	(64 * 1024)	/* message bytes per filter pass */
+#define SMTP_QP_IN	(SMTP_CHUNK / 4 - 4)	/* QP_OUT_MAX is SMTP_CHUNK */
 #define SMTP_REFUSED_MAX 800		/* text naming refused recipients */
 
 enum state {
@@ -57,6 +59,7 @@ struct session {
 	unsigned long long	 size_max;
 	int			 mech;		/* chosen MECH_* */
 	int			 step;		/* AUTH exchange step */
+	int			 dot;		/* the end of data is queued */
 	struct params		 p;		/* MAIL and RCPT parameters */
 	size_t			 rcpt;		/* next recipient */
 	size_t			 nrefused;
@@ -75,7 +78,7 @@ next(struct session *s, enum state st)
 }
 
 /* Send one command line (not secret); the stage names it for errors. */
-static int
+static int __attribute__((format(printf, 2, 3)))
 cmd(struct session *s, const char *fmt, ...)
 {
 	char	 line[SMTP_CMD_MAX];
@@ -106,6 +109,21 @@ cmd_secret(struct session *s, const char *prefix, const char *secret)
 	return 0;
 }
 
+/* One reply line; a malformed one is reported with the stage. */
+static int
+feed_line(struct session *s, const char *line, size_t len)
+{
+	struct result	 why = { 0 };
+	int		 done;
+
+	if ((done = reply_feed(&s->r, line, len, &why)) == -1) {
+		log_wire("<- ", line, len, 0);
+		return result_fail(s->res, why.exitcode, "%s: %s", s->stage,
+		    why.msg);
+	}
+	return done;
+}
+
 static int
 read_reply(struct session *s)
 {
@@ -116,8 +134,7 @@ read_reply(struct session *s)
 	reply_init(&s->r);
 	do {
 		if (conn_getline(s->c, line, REPLY_LINE_MAX, &len,
-		    s->res) == -1 ||
-		    (done = reply_feed(&s->r, line, len, s->res)) == -1)
+		    s->res) == -1 || (done = feed_line(s, line, len)) == -1)
 			return -1;
 		log_wire("<- ", line, len, 0);
 	} while (!done);
@@ -240,6 +257,44 @@ decide_auth(struct session *s)
 	return refuse(s, 0);
 }
 
+/*
+ * SIZE= must not understate the message: when the body goes
+ * quoted-printable (rare: a line over 998 octets), count what the
+ * encoder makes of it, one more pass over the spool.
+ */
+static int
+qp_body_size(const struct smtp_msg *m, unsigned long long *size,
+    struct result *res)
+{
+	struct qp	 q;
+	char		*in, *out;
+	off_t		 off;
+	ssize_t		 n = 0;
+	int		 r = -1;
+
+	in = xmalloc(SMTP_QP_IN, res);
+	out = xmalloc(QP_OUT_MAX(SMTP_QP_IN), res);
+	if (in == NULL || out == NULL)
+		goto out;
+	qp_init(&q);
+	*size = m->hdrlen;
+	for (off = m->body_off; off < m->msg->size; off += n) {
+		if ((n = msg_read_at(m->msg, off, in, SMTP_QP_IN, res)) <= 0) {
+			if (n == 0)
+				result_fail(res, EX_IOERR, "the message "
+				    "changed while it was being read");
+			goto out;
+		}
+		*size += qp_encode(&q, in, (size_t)n, out);
+	}
+	*size += qp_finish(&q, out);
+	r = 0;
+out:
+	free(in);
+	free(out);
+	return r;
+}
+
 static int
 enter_mail(struct session *s)
 {
@@ -248,6 +303,9 @@ enter_mail(struct session *s)
 
 	size = s->m->hdrlen + (unsigned long long)(s->m->msg->size -
 	    s->m->body_off);
+	if ((s->caps & CAP_SIZE) && s->m->body_qp &&
+	    qp_body_size(s->m, &size, s->res) == -1)
+		return -1;
 	if ((s->caps & CAP_SIZE) && s->size_max > 0 && size > s->size_max)
 		return result_fail(s->res, EX_UNAVAILABLE, "MAIL: the message "
 		    "(%llu bytes) is larger than the server accepts (%llu)",
@@ -309,17 +367,35 @@ decide_rcpt(struct session *s)
 	    "sent: %s", s->nrefused, s->m->nrcpts, s->refused);
 }
 
-/* Filter len bytes through f and queue them. */
+/* What the message goes through on its way out: buffers and filters. */
+struct sendbuf {
+	struct body_filter	 f;	/* CRLF, dot-stuffing */
+	struct qp		 q;	/* the body, when it goes QP */
+	char			*in;	/* SMTP_CHUNK bytes of the spool */
+	char			*qp;	/* SMTP_CHUNK: QP_OUT_MAX(SMTP_QP_IN) */
+	char			*out;	/* BODY_OUT_MAX(SMTP_CHUNK) */
+};
+
+/*
+ * Filter len bytes through f (through q first, unless q is NULL) and
+ * queue them; any len, in pieces whose output fits the buffers.
+ */
 static int
-put_filtered(struct session *s, struct body_filter *f, const char *p,
-    size_t len, char *out)
+put_filtered(struct session *s, struct sendbuf *sb, struct qp *q,
+    const char *p, size_t len)
 {
-	size_t	 n;
+	const char	*b;
+	size_t		 n, k, step = q != NULL ? SMTP_QP_IN : SMTP_CHUNK;
 
 	while (len > 0) {
-		n = len < SMTP_CHUNK ? len : SMTP_CHUNK;
-		if (conn_write(s->c, out, body_filter(f, p, n, out),
-		    s->res) == -1)
+		n = k = len < step ? len : step;
+		b = p;
+		if (q != NULL) {
+			k = qp_encode(q, p, n, sb->qp);
+			b = sb->qp;
+		}
+		if (conn_write(s->c, sb->out, body_filter(&sb->f, b, k,
+		    sb->out), s->res) == -1)
 			return -1;
 		p += n;
 		len -= n;
@@ -327,47 +403,68 @@ put_filtered(struct session *s, struct body_filter *f, const char *p,
 	return 0;
 }
 
+/* The body, read from the spool: as it is, or quoted-printable (qp.h). */
+static int
+send_spool(struct session *s, struct sendbuf *sb)
+{
+	const struct msg *msg = s->m->msg;
+	struct qp	*q = s->m->body_qp ? &sb->q : NULL;
+	off_t		 off;
+	ssize_t		 n;
+	size_t		 k;
+
+	for (off = s->m->body_off; off < msg->size; off += n) {
+		if ((n = msg_read_at(msg, off, sb->in, SMTP_CHUNK,
+		    s->res)) <= 0) {
+			if (n == 0)	/* a regular stdin file shrank */
+				result_fail(s->res, EX_IOERR, "the message "
+				    "changed while it was being sent");
+			return -1;
+		}
+		if (put_filtered(s, sb, q, sb->in, (size_t)n) == -1)
+			return -1;
+	}
+	if (q == NULL)
+		return 0;
+	k = qp_finish(q, sb->qp);
+	return conn_write(s->c, sb->out, body_filter(&sb->f, sb->qp, k,
+	    sb->out), s->res);
+}
+
 /* The header section, the body from the spool, the final dot. */
 static int
 send_body(struct session *s)
 {
-	struct body_filter f;
-	const struct msg *msg = s->m->msg;
-	char		*in, *out;
-	off_t		 off;
-	ssize_t		 n = 0;
+	struct sendbuf	 sb;
+	size_t		 n;
 	int		 r = -1;
 
-	in = xmalloc(SMTP_CHUNK, s->res);
-	out = xmalloc(BODY_OUT_MAX(SMTP_CHUNK), s->res);
-	if (in == NULL || out == NULL)
+	memset(&sb, 0, sizeof(sb));
+	sb.in = xmalloc(SMTP_CHUNK, s->res);
+	sb.out = xmalloc(BODY_OUT_MAX(SMTP_CHUNK), s->res);
+	if (s->m->body_qp)
+		sb.qp = xmalloc(SMTP_CHUNK, s->res);
+	if (sb.in == NULL || sb.out == NULL || (s->m->body_qp && sb.qp == NULL))
 		goto out;
 	snprintf(s->stage, sizeof(s->stage), "sending the message");
 	conn_stage(s->c, s->stage);
-	body_init(&f, 1);
-	if (put_filtered(s, &f, s->m->hdr, s->m->hdrlen, out) == -1)
+	body_init(&sb.f, 1);
+	qp_init(&sb.q);
+	if (put_filtered(s, &sb, NULL, s->m->hdr, s->m->hdrlen) == -1 ||
+	    send_spool(s, &sb) == -1)
 		goto out;
-	for (off = s->m->body_off; off < msg->size; off += n) {
-		if ((n = msg_read_at(msg, off, in, SMTP_CHUNK, s->res)) <= 0) {
-			if (n == 0)	/* a regular stdin file shrank */
-				result_fail(s->res, EX_IOERR, "the message "
-				    "changed while it was being sent");
-			goto out;
-		}
-		if (put_filtered(s, &f, in, (size_t)n, out) == -1)
-			goto out;
-	}
-	n = (ssize_t)body_finish(&f, out);
-	memcpy(out + n, ".\r\n", 3);
-	log_trace("(%lld bytes of message data)",
-	    (long long)(s->m->hdrlen + (size_t)(msg->size - s->m->body_off)));
+	n = body_finish(&sb.f, sb.out);
+	memcpy(sb.out + n, ".\r\n", 3);
+	log_trace("(%lld bytes of message data)", (long long)(s->m->hdrlen +
+	    (size_t)(s->m->msg->size - s->m->body_off)));
 	log_wire("-> ", ".", 1, 0);
 	snprintf(s->stage, sizeof(s->stage), "end of data");
 	conn_stage(s->c, s->stage);
-	r = conn_write(s->c, out, (size_t)n + 3, s->res);
+	r = conn_write(s->c, sb.out, n + 3, s->res);
 out:
-	free(in);
-	free(out);
+	free(sb.in);
+	free(sb.qp);
+	free(sb.out);
 	return r;
 }
 
@@ -392,7 +489,10 @@ enter(struct session *s)
 	case S_DATA:
 		return cmd(s, "DATA");
 	case S_BODY:
-		return send_body(s);
+		if (send_body(s) == -1)
+			return -1;
+		s->dot = 1;
+		return 0;
 	default:
 		return result_fail(s->res, EX_SOFTWARE, "bad state");
 	}
@@ -401,9 +501,7 @@ enter(struct session *s)
 static int
 start_tls(struct session *s)
 {
-	struct tls_opts	 t = { s->o->host, s->o->trust_file };
-
-	if (conn_starttls(s->c, &t, s->res) == -1)
+	if (conn_starttls(s->c, &s->o->tls, s->res) == -1)
 		return -1;
 	snprintf(s->info->tls, sizeof(s->info->tls), "%s",
 	    conn_tls_version(s->c));
@@ -513,14 +611,16 @@ decide(struct session *s)
 /*
  * QUIT without waiting for 221: after a 250 to the end of data the
  * message is accepted; after a failure we are leaving anyway.  A dead
- * connection (conn.c) refuses the write at once.
+ * connection (conn.c) refuses the write at once.  In the middle of the
+ * data QUIT would only be more data: closing the connection is what
+ * abandons the transaction there (RFC 5321 3.3, 4.1.1.4).
  */
 static void
 quit(struct session *s)
 {
 	struct result	 ignored = { 0 };
 
-	if (s->c == NULL)
+	if (s->c == NULL || (s->state == S_BODY && !s->dot))
 		return;
 	log_wire("-> ", "QUIT", 4, 0);
 	if (conn_write(s->c, "QUIT\r\n", 6, &ignored) == 0)

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "tls.h"
+
 struct msg;
 struct result;
 
@@ -28,7 +30,7 @@ struct smtp_opts {
 	int		 port;
 	int		 implicit_tls;	/* 1: SMTPS; 0: STARTTLS required */
 	const char	*domain;	/* EHLO name */
-	const char	*trust_file;	/* NULL: system CA store */
+	struct tls_opts	 tls;		/* verification, client certificate */
 	int		 connect_s;	/* connect budget for all addresses */
 	int		 timeout_s;	/* each wait for the server */
 	const char	*user;		/* NULL: no AUTH */
@@ -50,6 +52,8 @@ struct smtp_msg {
 					   unchecked: see params_init */
 	const char	*ret;
 	const char	*envid;
+	int		 body_qp;	/* send the body quoted-printable
+					   (long_lines = encode, envelope.h) */
 };
 
 struct smtp_info {

@@ -2,12 +2,15 @@
  * tls.c - OpenSSL, verified, over a non-blocking socket.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -15,10 +18,19 @@
 #include "tls.h"
 #include "util.h"
 
+#define FPR_BYTES	32			/* SHA-256 */
+#define FPR_HEX		(2 * FPR_BYTES)		/* tls_fingerprint */
+#define FPR_TEXT	(3 * FPR_BYTES)		/* "AB:CD:...:EF" + NUL */
+
 struct tls {
-	SSL_CTX	*ctx;
-	SSL	*ssl;
-	int	 fd;
+	SSL_CTX		*ctx;
+	SSL		*ssl;
+	int		 fd;
+	struct tls_opts	 o;		/* a copy (its strings: the caller's) */
+	int		 cert_requested; /* the server asked for ours */
+	int		 got_data;	/* a read has returned bytes */
+	int		 pin_failed;	/* the leaf is not the pinned one */
+	char		 seen[FPR_TEXT]; /* the server's, when pin_failed */
 };
 
 /* Wait until OpenSSL's wish (err) can be met; 1 ready, 0 timeout. */
@@ -48,18 +60,169 @@ ssl_reason(void)
 	return r ? r : "unknown error";
 }
 
+/* The TLS alert the server sent (RFC 8446 6), or 0 if that was not it. */
 static int
-ctx_setup(struct tls *t, const struct tls_opts *o, const char *stage,
+alert_received(void)
+{
+	int	 r = ERR_GET_REASON(ERR_peek_last_error());
+
+	return r > SSL_AD_REASON_OFFSET ? r - SSL_AD_REASON_OFFSET : 0;
+}
+
+/* "AB:CD:..." from FPR_HEX hex digits. */
+static void
+fpr_text(char out[FPR_TEXT], const char *hex)
+{
+	size_t	 i;
+
+	for (i = 0; i < FPR_BYTES; i++) {
+		out[3 * i] = (char)toupper((unsigned char)hex[2 * i]);
+		out[3 * i + 1] = (char)toupper((unsigned char)hex[2 * i + 1]);
+		out[3 * i + 2] = i + 1 < FPR_BYTES ? ':' : '\0';
+	}
+}
+
+/*
+ * tls_fingerprint replaces the chain and name checks (as in msmtp): the
+ * server's certificate must be exactly the pinned one, whoever signed
+ * it.  Called by OpenSSL instead of X509_verify_cert().
+ */
+static int
+verify_pin(X509_STORE_CTX *xs, void *arg)
+{
+	static const char digits[] = "0123456789abcdef";
+	struct tls	*t = arg;
+	X509		*leaf = X509_STORE_CTX_get0_cert(xs);
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 n = 0, i;
+	char		 hex[FPR_HEX + 1];
+
+	if (leaf == NULL || X509_digest(leaf, EVP_sha256(), md, &n) != 1 ||
+	    n != FPR_BYTES) {
+		X509_STORE_CTX_set_error(xs, X509_V_ERR_UNSPECIFIED);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 0x0f];
+	}
+	hex[FPR_HEX] = '\0';
+	if (strcasecmp(hex, t->o.fingerprint) == 0)
+		return 1;
+	t->pin_failed = 1;
+	fpr_text(t->seen, hex);
+	X509_STORE_CTX_set_error(xs, X509_V_ERR_CERT_REJECTED);
+	return 0;
+}
+
+/*
+ * OpenSSL calls this on a client only when the server asks for a
+ * certificate (CertificateRequest); noted for the error messages.
+ */
+static int
+note_cert_request(SSL *ssl, void *arg)
+{
+	struct tls	*t = arg;
+
+	(void)ssl;
+	t->cert_requested = 1;
+	return 1;
+}
+
+/* No prompt for a key's passphrase: nobody may be there to answer. */
+static int
+no_passphrase(char *buf, int size, int rwflag, void *arg)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)arg;
+	return -1;
+}
+
+/* Why OpenSSL could not use a PEM file; empties its error queue. */
+enum pem_why {
+	PEM_UNUSABLE,			/* not PEM, or not what was wanted */
+	PEM_SYSTEM,			/* cannot read it: errno */
+	PEM_ENCRYPTED,			/* a key with a passphrase */
+	PEM_MISMATCH			/* the key is not the certificate's */
+};
+
+static enum pem_why
+pem_failure(int *err)
+{
+	enum pem_why	 w = PEM_UNUSABLE;
+	unsigned long	 e;
+
+	while ((e = ERR_get_error()) != 0) {
+		if (ERR_SYSTEM_ERROR(e)) {
+			w = PEM_SYSTEM;
+			*err = ERR_GET_REASON(e);
+		} else if (ERR_GET_LIB(e) == ERR_LIB_PEM &&
+		    ERR_GET_REASON(e) == PEM_R_BAD_PASSWORD_READ)
+			w = PEM_ENCRYPTED;
+		else if (ERR_GET_LIB(e) == ERR_LIB_X509 &&
+		    ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH)
+			w = PEM_MISMATCH;
+	}
+	return w;
+}
+
+/* The error for tls_cert_file or tls_key_file (key: what) at path. */
+static int
+pem_failed(const struct tls_opts *o, const char *what, const char *path,
     struct result *res)
 {
-	if ((t->ctx = SSL_CTX_new(TLS_client_method())) == NULL)
-		return result_fail(res, EX_SOFTWARE, "%s: %s", stage,
-		    ssl_reason());
-	SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION);
-	/* SMTP frames itself; a missing close_notify is only an EOF. */
-	SSL_CTX_set_options(t->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
-	SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, NULL);
-	if (o->trust_file != NULL) {
+	int	 err = 0;
+
+	switch (pem_failure(&err)) {
+	case PEM_SYSTEM:
+		return result_fail(res, EX_CONFIG, "cannot read %s %s: %s",
+		    what, path, strerror(err));
+	case PEM_ENCRYPTED:
+		return result_fail(res, EX_CONFIG, "%s %s is encrypted; stamp "
+		    "never asks for a passphrase: store the key without one "
+		    "(openssl pkey -in %s -out NEW.key), mode 600", what, path,
+		    path);
+	case PEM_MISMATCH:
+		return result_fail(res, EX_CONFIG, "tls_key_file %s does not "
+		    "match tls_cert_file %s", o->key_file, o->cert_file);
+	case PEM_UNUSABLE:
+		break;
+	}
+	return result_fail(res, EX_CONFIG, "%s %s holds no usable PEM %s", what,
+	    path, strcmp(what, "tls_key_file") == 0 ? "private key" :
+	    "certificate");
+}
+
+static int
+client_cert(struct tls *t, const struct tls_opts *o, struct result *res)
+{
+	if (o->cert_file == NULL)
+		return 0;
+	if (o->key_file == NULL)	/* config.c requires both */
+		return result_fail(res, EX_CONFIG, "tls_cert_file %s needs "
+		    "tls_key_file", o->cert_file);
+	SSL_CTX_set_default_passwd_cb(t->ctx, no_passphrase);
+	ERR_clear_error();
+	if (SSL_CTX_use_certificate_chain_file(t->ctx, o->cert_file) != 1)
+		return pem_failed(o, "tls_cert_file", o->cert_file, res);
+	if (SSL_CTX_use_PrivateKey_file(t->ctx, o->key_file,
+	    SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(t->ctx) != 1)
+		return pem_failed(o, "tls_key_file", o->key_file, res);
+	return 0;
+}
+
+/* Where the chain is checked: the pin, tls_trust_file, or the system. */
+static int
+trust_setup(struct tls *t, const struct tls_opts *o, struct result *res)
+{
+	if (o->fingerprint != NULL) {
+		if (strlen(o->fingerprint) != FPR_HEX)
+			return result_fail(res, EX_CONFIG, "tls_fingerprint "
+			    "must be %d hex digits", FPR_HEX);
+		SSL_CTX_set_cert_verify_callback(t->ctx, verify_pin, t);
+	} else if (o->trust_file != NULL) {
 		if (SSL_CTX_load_verify_locations(t->ctx, o->trust_file,
 		    NULL) != 1)
 			return result_fail(res, EX_CONFIG, "cannot load "
@@ -68,6 +231,25 @@ ctx_setup(struct tls *t, const struct tls_opts *o, const char *stage,
 	} else if (SSL_CTX_set_default_verify_paths(t->ctx) != 1)
 		return result_fail(res, EX_CONFIG, "cannot load the system "
 		    "CA certificates: %s", ssl_reason());
+	return 0;
+}
+
+static int
+ctx_setup(struct tls *t, const struct tls_opts *o, const char *stage,
+    struct result *res)
+{
+	if ((t->ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+		return result_fail(res, EX_SOFTWARE, "%s: %s", stage,
+		    ssl_reason());
+	SSL_CTX_set_min_proto_version(t->ctx, o->min_version == 13 ?
+	    TLS1_3_VERSION : TLS1_2_VERSION);
+	/* SMTP frames itself; a missing close_notify is only an EOF. */
+	SSL_CTX_set_options(t->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	/* Always on: a failed check (or pin) aborts the handshake. */
+	SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_cert_cb(t->ctx, note_cert_request, t);
+	if (trust_setup(t, o, res) == -1 || client_cert(t, o, res) == -1)
+		return -1;
 	return 0;
 }
 
@@ -97,27 +279,131 @@ ssl_setup(struct tls *t, const struct tls_opts *o, const char *stage,
 	return 0;
 }
 
+/*
+ * Why a server that hangs up before saying anything may have done so:
+ * servers that do not send TLS alerts just close.  "" if no idea.
+ */
+static const char *
+close_hint(const struct tls *t)
+{
+	if (t->got_data)
+		return "";
+	if (t->cert_requested && t->o.cert_file == NULL)
+		return "; the server asked for a TLS client certificate and "
+		    "none is set (tls_cert_file, tls_key_file)";
+	if (t->cert_requested)
+		return "; the server may have refused the TLS client "
+		    "certificate";
+	if (t->o.min_version == 13 && !SSL_is_init_finished(t->ssl))
+		return "; tls_min_version = 1.3: does the server speak "
+		    "TLS 1.3?";
+	return "";
+}
+
+/*
+ * The server sent a fatal alert about certificates after it had asked
+ * for ours: it wants one (none set) or refused ours.  Permanent: 69.
+ * With TLS 1.3 this arrives after our side of the handshake is done,
+ * on the first read.  0 if it was not that.
+ */
+static int
+client_cert_refused(struct tls *t, const char *stage, struct result *res)
+{
+	switch (t->cert_requested ? alert_received() : 0) {
+	case SSL_AD_HANDSHAKE_FAILURE:
+	case SSL_AD_BAD_CERTIFICATE:
+	case SSL_AD_UNSUPPORTED_CERTIFICATE:
+	case SSL_AD_CERTIFICATE_REVOKED:
+	case SSL_AD_CERTIFICATE_EXPIRED:
+	case SSL_AD_CERTIFICATE_UNKNOWN:
+	case SSL_AD_UNKNOWN_CA:
+	case SSL_AD_ACCESS_DENIED:
+	case SSL_AD_CERTIFICATE_REQUIRED:
+		break;
+	default:
+		return 0;
+	}
+	if (t->o.cert_file == NULL)
+		return result_fail(res, EX_UNAVAILABLE, "%s: the server "
+		    "requires a TLS client certificate (%s); set tls_cert_file "
+		    "and tls_key_file", stage, ssl_reason());
+	return result_fail(res, EX_UNAVAILABLE, "%s: the server refused the "
+	    "TLS client certificate %s (%s)", stage, t->o.cert_file,
+	    ssl_reason());
+}
+
+/* No TLS version that both sides allow (tls_min_version). */
+static int
+no_common_version(void)
+{
+	int	 r = ERR_GET_REASON(ERR_peek_last_error());
+
+	return r == SSL_R_TLSV1_ALERT_PROTOCOL_VERSION ||
+	    r == SSL_R_UNSUPPORTED_PROTOCOL ||
+	    r == SSL_R_NO_PROTOCOLS_AVAILABLE;
+}
+
+static int
+verify_failed(struct tls *t, long v, const char *stage, struct result *res)
+{
+	char	 want[FPR_TEXT];
+
+	if (t->pin_failed) {
+		fpr_text(want, t->o.fingerprint);
+		return result_fail(res, EX_UNAVAILABLE, "%s: TLS certificate "
+		    "fingerprint mismatch: server has SHA256 %s, "
+		    "tls_fingerprint expects %s", stage, t->seen, want);
+	}
+	if (v == X509_V_ERR_HOSTNAME_MISMATCH ||
+	    v == X509_V_ERR_IP_ADDRESS_MISMATCH)
+		return result_fail(res, EX_UNAVAILABLE, "%s: TLS certificate "
+		    "verification failed: %s (the certificate is not for %s)",
+		    stage, X509_verify_cert_error_string(v), t->o.host);
+	return result_fail(res, EX_UNAVAILABLE, "%s: TLS certificate "
+	    "verification failed: %s", stage, X509_verify_cert_error_string(v));
+}
+
 static int
 handshake_failed(struct tls *t, int err, const char *stage,
     struct result *res)
 {
 	long	 v = SSL_get_verify_result(t->ssl);
 
-	if (v != X509_V_OK)
-		return result_fail(res, EX_UNAVAILABLE, "%s: TLS certificate "
-		    "verification failed: %s", stage,
-		    X509_verify_cert_error_string(v));
+	if (v != X509_V_OK || t->pin_failed)
+		return verify_failed(t, v, stage, res);
+	if (client_cert_refused(t, stage, res) == -1)
+		return -1;
 	if (err == SSL_ERROR_SYSCALL || err == SSL_ERROR_ZERO_RETURN ||
 	    ERR_GET_REASON(ERR_peek_last_error()) ==
 	    SSL_R_UNEXPECTED_EOF_WHILE_READING)
 		return result_fail(res, EX_TEMPFAIL, "%s: connection closed "
-		    "during the TLS handshake", stage);
+		    "during the TLS handshake%s", stage, close_hint(t));
 	if (ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_WRONG_VERSION_NUMBER)
 		return result_fail(res, EX_UNAVAILABLE, "%s: TLS handshake "
 		    "failed: the server does not speak TLS here (a STARTTLS "
 		    "port? then set tls = starttls)", stage);
+	if (no_common_version())
+		return result_fail(res, EX_UNAVAILABLE, "%s: TLS handshake "
+		    "failed: no protocol version in common with the server "
+		    "(%s); stamp requires TLS %s or later (tls_min_version)",
+		    stage, ssl_reason(), t->o.min_version == 13 ? "1.3" :
+		    "1.2");
 	return result_fail(res, EX_UNAVAILABLE, "%s: TLS handshake failed: "
 	    "%s", stage, ssl_reason());
+}
+
+int
+tls_check(const struct tls_opts *o, struct result *res)
+{
+	struct tls	 t;
+	int		 rv;
+
+	memset(&t, 0, sizeof(t));
+	t.o = *o;
+	ERR_clear_error();
+	rv = ctx_setup(&t, o, "TLS", res);
+	SSL_CTX_free(t.ctx);
+	return rv;
 }
 
 int
@@ -133,6 +419,7 @@ tls_start(struct tls **tp, int fd, const struct tls_opts *o, int timeout_ms,
 	if ((t = xcalloc(1, sizeof(*t), res)) == NULL)
 		return -1;
 	t->fd = fd;
+	t->o = *o;
 	*tp = t;
 	if (ctx_setup(t, o, stage, res) == -1 ||
 	    ssl_setup(t, o, stage, res) == -1)
@@ -156,14 +443,28 @@ static int
 retry(struct tls *t, int err, long long deadline, const char *stage,
     const char *waiting, struct result *res)
 {
+	if (err == SSL_ERROR_SSL && client_cert_refused(t, stage, res) == -1)
+		return -1;
 	if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE)
-		return result_fail(res, EX_TEMPFAIL, "%s: connection lost: %s",
-		    stage, err == SSL_ERROR_SYSCALL ? strerror(errno) :
-		    ssl_reason());
+		return result_fail(res, EX_TEMPFAIL, "%s: connection lost: "
+		    "%s%s", stage, err == SSL_ERROR_SYSCALL ? strerror(errno) :
+		    ssl_reason(), close_hint(t));
 	if (wait_ssl(t, err, deadline) != 1)
 		return result_fail(res, EX_TEMPFAIL, "%s: timed out %s", stage,
 		    waiting);
 	return 0;
+}
+
+/* EOF: 0, or -1 (EX_TEMPFAIL) when there is a hint to give. */
+static int
+eof(struct tls *t, const char *stage, struct result *res)
+{
+	const char	*hint = close_hint(t);
+
+	if (*hint == '\0')
+		return 0;
+	return result_fail(res, EX_TEMPFAIL, "%s: connection closed by the "
+	    "server%s", stage, hint);
 }
 
 ssize_t
@@ -177,12 +478,38 @@ tls_read(struct tls *t, void *buf, size_t n, int timeout_ms,
 	ERR_clear_error();
 	while (SSL_read_ex(t->ssl, buf, n, &got) != 1) {
 		if ((err = SSL_get_error(t->ssl, 0)) == SSL_ERROR_ZERO_RETURN)
-			return 0;
+			return eof(t, stage, res);
 		if (retry(t, err, deadline, stage, "waiting for the server",
 		    res) == -1)
 			return -1;
 	}
+	t->got_data = 1;
 	return (ssize_t)got;
+}
+
+/*
+ * Our first write after the handshake failed: the server, which had
+ * asked for our certificate, has hung up.  It may have said why in an
+ * alert just before (TLS 1.3 refuses a client certificate after the
+ * handshake); read it, so that the error is the server's reason.
+ * -1 if that was it.
+ */
+static int
+refused_before_write(struct tls *t, const char *stage, struct result *res)
+{
+	char	 c;
+	size_t	 got;
+	int	 saved = errno;
+
+	if (!t->cert_requested || t->got_data)
+		return 0;
+	ERR_clear_error();
+	if (SSL_read_ex(t->ssl, &c, 1, &got) != 1 &&
+	    SSL_get_error(t->ssl, 0) == SSL_ERROR_SSL &&
+	    client_cert_refused(t, stage, res) == -1)
+		return -1;
+	errno = saved;
+	return 0;
 }
 
 int
@@ -191,12 +518,17 @@ tls_write(struct tls *t, const void *buf, size_t n, int timeout_ms,
 {
 	long long	 deadline = now_ms() + timeout_ms;
 	size_t		 done;
+	int		 err;
 
 	ERR_clear_error();
-	while (SSL_write_ex(t->ssl, buf, n, &done) != 1)
-		if (retry(t, SSL_get_error(t->ssl, 0), deadline, stage,
-		    "sending", res) == -1)
+	while (SSL_write_ex(t->ssl, buf, n, &done) != 1) {
+		err = SSL_get_error(t->ssl, 0);
+		if (err == SSL_ERROR_SYSCALL &&
+		    refused_before_write(t, stage, res) == -1)
 			return -1;
+		if (retry(t, err, deadline, stage, "sending", res) == -1)
+			return -1;
+	}
 	return 0;
 }
 

@@ -1,8 +1,11 @@
 /*
  * tls.h - TLS over a connected, non-blocking socket.  The only module
- * that includes OpenSSL's ssl.h.  Verification is always on: the chain
- * against the system CA store or trust_file, and the host name (or IP
- * address) against the certificate (RFC 6125); TLS 1.2 at least.
+ * that includes OpenSSL's ssl.h.  Verification is always on: either the
+ * chain against the system CA store or trust_file and the host name (or
+ * IP address) against the certificate (RFC 6125), or, when fingerprint
+ * is set, the pin instead of both (as msmtp's tls_fingerprint): the
+ * server's certificate must then be exactly the pinned one, self-signed
+ * or expired as it may be.  There is no third way.  TLS 1.2 at least.
  */
 #ifndef STAMP_TLS_H
 #define STAMP_TLS_H
@@ -16,20 +19,47 @@ struct tls;
 struct tls_opts {
 	const char	*host;		/* SNI and name to verify */
 	const char	*trust_file;	/* PEM CA bundle, or NULL: system */
+	const char	*fingerprint;	/* SHA-256 of the server certificate
+					   (DER), 64 hex digits, or NULL */
+	const char	*cert_file;	/* client certificate chain (PEM), or
+					   NULL */
+	const char	*key_file;	/* its private key (PEM, no passphrase:
+					   nobody is asked for one) */
+	int		 min_version;	/* 12: TLS 1.2 (default), 13: TLS 1.3 */
 };
 
 /*
- * Handshake on fd within timeout_ms.  Failures: certificate or name
- * verification -> EX_UNAVAILABLE; connection lost or timeout ->
- * EX_TEMPFAIL; unreadable trust file -> EX_CONFIG; other TLS errors ->
- * EX_UNAVAILABLE.  The message starts with stage.
+ * Load what tls_start would load (trust_file, cert_file, key_file; the
+ * pin's format) without touching the network, so that a configuration
+ * error is reported before connecting.  0, or -1 with EX_CONFIG as
+ * tls_start.
+ */
+int	 tls_check(const struct tls_opts *, struct result *);
+
+/*
+ * Handshake on fd within timeout_ms.  The options are copied; their
+ * strings must outlive the struct tls.  Failures, the message starting
+ * with stage:
+ *   certificate or name verification, fingerprint mismatch (the message
+ *     gives both SHA-256 values), no TLS version in common
+ *     (min_version), the server refusing our client certificate or
+ *     wanting one -> EX_UNAVAILABLE;
+ *   connection lost or timeout -> EX_TEMPFAIL;
+ *   unreadable trust_file, cert_file or key_file, a key that does not
+ *     match the certificate -> EX_CONFIG (the message names the file);
+ *   other TLS errors -> EX_UNAVAILABLE.
+ * No application data has been sent when this fails.
  */
 int	 tls_start(struct tls **, int fd, const struct tls_opts *,
 	    int timeout_ms, const char *stage, struct result *);
 
 /*
  * Read up to n bytes: > 0 bytes, 0 at EOF, -1 on error or timeout
- * (EX_TEMPFAIL, the message starting with stage).
+ * (EX_TEMPFAIL, the message starting with stage).  With TLS 1.3 a
+ * server's refusal of our client certificate (or of its absence) comes
+ * here, on the first read: EX_UNAVAILABLE, as from tls_start.  An EOF
+ * before any data, from a server that asked for a client certificate,
+ * is -1 (EX_TEMPFAIL) with a message that says so.
  */
 ssize_t	 tls_read(struct tls *, void *, size_t n, int timeout_ms,
 	    const char *stage, struct result *);

@@ -281,6 +281,55 @@ test_unqualified_keys(void **state)
 	config_free(&cfg);
 }
 
+/* The TLS and long-line keys of the reliability work: defaults, forms. */
+static void
+test_tls_and_long_lines_keys(void **state)
+{
+	struct config	 cfg;
+	const struct account *a;
+	char		 path[PATHBUF];
+
+	(void)state;
+	load_ok(&cfg,
+	    "[defaults]\n"
+	    "tls_min_version = 1.3\n"
+	    "[a]\nhost = x\n"
+	    "[b]\nhost = y\ntls_min_version = 1.2\nlong_lines = REFUSE\n"
+	    "tls_fingerprint = AB:cd:" "00:11:22:33:44:55:66:77:88:99:aa:bb:cc"
+	    ":dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd\n"
+	    "tls_cert_file = client.pem\ntls_key_file = /k/client.key\n"
+	    "[c]\nhost = z\nlong_lines = pass\n");
+	a = account(&cfg, "a");
+	assert_int_equal(a->tls_min_version, 13);
+	assert_int_equal(a->long_lines, LONG_ENCODE);
+	assert_null(a->tls_fingerprint);
+	assert_null(a->tls_cert_file);
+	a = account(&cfg, "b");
+	assert_int_equal(a->tls_min_version, 12);
+	assert_int_equal(a->long_lines, LONG_REFUSE);
+	assert_string_equal(a->tls_fingerprint, "abcd00112233445566778899aabbcc"
+	    "ddeeff00112233445566778899aabbccdd");
+	snprintf(path, sizeof(path), "%s/client.pem", dir);
+	assert_string_equal(a->tls_cert_file, path);
+	assert_string_equal(a->tls_key_file, "/k/client.key");
+	assert_int_equal(account(&cfg, "c")->long_lines, LONG_PASS);
+	config_free(&cfg);
+	load_err("[a]\nhost = x\ntls_min_version = 1.1\n", 3,
+	    "tls_min_version must be 1.2 or 1.3, not '1.1'");
+	load_err("[a]\nhost = x\nlong_lines = fold\n", 3,
+	    "long_lines must be encode, pass or refuse, not 'fold'");
+	load_err("[a]\nhost = x\ntls_fingerprint = abcd\n", 3,
+	    "tls_fingerprint must be a SHA-256 fingerprint: 64 hex digits, "
+	    "':' between bytes allowed");
+	load_err("[a]\nhost = x\ntls_fingerprint = " "0123456789abcdef0123456789"
+	    "abcdef0123456789abcdef0123456789abcdefg\n", 3,
+	    "tls_fingerprint must be a SHA-256 fingerprint: 64 hex digits, "
+	    "':' between bytes allowed");
+	load_err("[a]\nhost = x\ntls_cert_file = /c.pem\n", 1,
+	    "account 'a' needs both tls_cert_file and tls_key_file, or "
+	    "neither");
+}
+
 static const struct bad {
 	const char	*text;
 	int		 line;
@@ -778,6 +827,7 @@ main(void)
 		cmocka_unit_test(test_search),
 		cmocka_unit_test(test_choose),
 		cmocka_unit_test(test_unqualified_keys),
+		cmocka_unit_test(test_tls_and_long_lines_keys),
 		cmocka_unit_test(test_from_matches),
 		cmocka_unit_test(test_choose_by_sender),
 	};

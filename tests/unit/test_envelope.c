@@ -34,6 +34,7 @@ struct fix {
 	char		 rbuf[8][ADDR_MAX + 16];
 	const char	*id_domain;	/* expected in a Message-ID we add */
 	char		 aliases[64];	/* a temporary alias file, or "" */
+	int		 spooled;	/* msg is a real spool: msg_free it */
 };
 
 static struct fix F;
@@ -55,6 +56,8 @@ teardown(void **state)
 {
 	(void)state;
 	envelope_free(&F.env);
+	if (F.spooled)
+		msg_free(&F.msg);
 	if (F.aliases[0] != '\0')
 		unlink(F.aliases);
 	return 0;
@@ -100,6 +103,37 @@ build(const char *m)
 {
 	set_msg(m, strlen(m));
 	return envelope_build(&F.env, &F.cli, &F.acct, &F.msg, &F.res);
+}
+
+/* Through a real spool (msg.h), so that its line figures are there. */
+static int
+build_spooled(const char *m, size_t len)
+{
+	if (F.spooled)
+		msg_free(&F.msg);
+	F.spooled = 1;
+	assert_int_equal(msg_begin(&F.msg, &F.res), 0);
+	assert_int_equal(msg_append(&F.msg, m, len, &F.res), 0);
+	assert_int_equal(msg_end(&F.msg, &F.res), 0);
+	return envelope_build(&F.env, &F.cli, &F.acct, &F.msg, &F.res);
+}
+
+/* head, then a body of: "short", n octets of c, "end". */
+static int
+build_long(const char *head, size_t n, char c)
+{
+	size_t	 hl = strlen(head), len = hl + 6 + n + 5;
+	char	*m = malloc(len + 1);
+	int	 rc;
+
+	assert_non_null(m);
+	memcpy(m, head, hl);
+	memcpy(m + hl, "short\n", 6);
+	memset(m + hl + 6, c, n);
+	memcpy(m + hl + 6 + n, "\nend\n", 6);
+	rc = build_spooled(m, len);
+	free(m);
+	return rc;
 }
 
 static void
@@ -223,6 +257,26 @@ assert_sent(const char *want)
 	got[n] = '\0';
 	match(got, want);
 	free(got);
+}
+
+/* The header section sent, against the first n bytes of want. */
+static void
+assert_hdr_n(const char *want, size_t n)
+{
+	char	*got = strndup(F.env.hdr, F.env.hdrlen);
+	char	*w = strndup(want, n);
+
+	assert_non_null(got);
+	assert_non_null(w);
+	match(got, w);
+	free(got);
+	free(w);
+}
+
+static void
+assert_hdr(const char *want)
+{
+	assert_hdr_n(want, strlen(want));
 }
 
 static void
@@ -1072,6 +1126,253 @@ test_utf8_addresses(void **state)
 
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+#define FULL	"From: x@y\nDate: d\nMessage-ID: <1@x>\n"
+
+/* long_lines = encode, a plain text body with a line over 998 octets. */
+static void
+test_long_body_encoded(void **state)
+{
+	(void)state;
+	add_rcpt("a@b");
+	assert_int_equal(build_long(FULL "Subject: s\n\n", 999, 'x'), 0);
+	assert_true(F.env.body_qp);
+	assert_hdr(FULL "Subject: s\nMIME-Version: 1.0\n"
+	    "Content-Transfer-Encoding: quoted-printable\n\n");
+	envelope_free(&F.env);
+	/* 998 is within the limit: nothing changes. */
+	assert_int_equal(build_long(FULL "\n", 998, 'x'), 0);
+	assert_false(F.env.body_qp);
+	assert_hdr(FULL "\n");
+}
+
+/* The identity encodings are replaced in place; the rest is kept. */
+static void
+test_long_body_fields_replaced(void **state)
+{
+	(void)state;
+	add_rcpt("a@b");
+	assert_int_equal(build_long(FULL "MIME-Version: 1.0\n"
+	    "Content-Transfer-Encoding: 8bit\nContent-Type: text/plain; "
+	    "charset=iso-8859-1\n\n", 1500, '\xe9'), 0);
+	assert_true(F.env.body_qp);
+	assert_hdr(FULL "MIME-Version: 1.0\n"
+	    "Content-Transfer-Encoding: quoted-printable\nContent-Type: "
+	    "text/plain; charset=iso-8859-1\n\n");
+	envelope_free(&F.env);
+	assert_int_equal(build_long(FULL "Content-Transfer-Encoding:\n"
+	    "  (comment) BINARY\r\nContent-Type: (x) Text/Plain\n\n", 1500,
+	    'x'), 0);
+	assert_true(F.env.body_qp);
+	assert_hdr(FULL "Content-Transfer-Encoding: quoted-printable\n"
+	    "Content-Type: (x) Text/Plain\nMIME-Version: 1.0\n\n");
+}
+
+/* An 8-bit body without Content-Type is labelled UTF-8; 8-bit in the
+ * header only is not the body's. */
+static void
+test_long_body_8bit_charset(void **state)
+{
+	(void)state;
+	add_rcpt("a@b");
+	assert_int_equal(build_long(FULL "\n", 1200, '\xc3'), 0);
+	assert_true(F.env.body_qp);
+	assert_hdr(FULL "MIME-Version: 1.0\nContent-Type: text/plain; "
+	    "charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n");
+	envelope_free(&F.env);
+	assert_int_equal(build_long(FULL "Subject: caf\xc3\xa9\n\n", 1200,
+	    'x'), 0);
+	assert_true(F.env.body_qp);
+	assert_hdr(FULL "Subject: caf\xc3\xa9\nMIME-Version: 1.0\n"
+	    "Content-Transfer-Encoding: quoted-printable\n\n");
+}
+
+/* Multipart, message/, already encoded, ambiguous: as it is. */
+static void
+test_long_body_not_encodable(void **state)
+{
+	static const char *const heads[] = {
+		FULL "Content-Type: multipart/mixed; boundary=b\n\n",
+		FULL "Content-Type:\n (c) MultiPart/alternative\n\n",
+		FULL "Content-Type: message/rfc822\n\n",
+		FULL "Content-Transfer-Encoding: base64\n\n",
+		FULL "Content-Transfer-Encoding: quoted-printable\n\n",
+		FULL "Content-Transfer-Encoding: x-uuencode\n\n",
+		FULL "Content-Transfer-Encoding: 8bit\n"
+		    "Content-Transfer-Encoding: 7bit\n\n",
+		FULL "Content-Type: text/plain\nContent-Type: text/html\n\n",
+	};
+	size_t	 i;
+
+	(void)state;
+	add_rcpt("a@b");
+	for (i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
+		assert_int_equal(build_long(heads[i], 2000, 'x'), 0);
+		assert_false(F.env.body_qp);
+		assert_hdr(heads[i]);
+		envelope_free(&F.env);
+	}
+}
+
+static void
+test_long_body_pass(void **state)
+{
+	(void)state;
+	add_rcpt("a@b");
+	F.acct.long_lines = LONG_PASS;
+	assert_int_equal(build_long(FULL "\n", 5000, 'x'), 0);
+	assert_false(F.env.body_qp);
+	assert_hdr(FULL "\n");
+}
+
+static void
+test_long_body_refused(void **state)
+{
+	(void)state;
+	add_rcpt("a@b");
+	F.acct.long_lines = LONG_REFUSE;
+	assert_int_equal(build_long(FULL "Subject: s\n\n", 999, 'x'), -1);
+	assert_fail(EX_DATAERR, "line 7 of the message has 999 octets, over "
+	    "the limit of 998 (long_lines = refuse)");
+	memset(&F.res, 0, sizeof(F.res));
+	assert_int_equal(build_long(FULL "\n", 998, 'x'), 0);
+	assert_false(F.env.body_qp);
+}
+
+/* A header line over 998 octets: folded at white space (encode). */
+static void
+test_long_header_folded(void **state)
+{
+	char	 m[4000], want[4000];
+	size_t	 i, n;
+
+	(void)state;
+	add_rcpt("a@b");
+	n = (size_t)snprintf(m, sizeof(m), FULL "To: ");
+	for (i = 0; i < 150; i++)
+		n += (size_t)snprintf(m + n, sizeof(m) - n, "u%03zu@x.org, ",
+		    i);
+	memcpy(m + n - 2, "\n\nbody\n", 8);	/* 1961 octets of To: */
+	assert_int_equal(build_spooled(m, strlen(m)), 0);
+	assert_false(F.env.body_qp);
+	/* Cut before the last space within 998 octets: after u081's comma. */
+	memcpy(want, m, strlen(m) + 1);
+	n = strlen(FULL) + 4 + 82 * 12 - 1;
+	assert_int_equal(want[n - 1], ',');
+	memmove(want + n + 1, want + n, strlen(want + n) + 1);
+	want[n] = '\n';
+	assert_hdr_n(want, strlen(want) - 5);
+	assert_rcpts("a@b", NULL);
+}
+
+/* Unfolding gives the field back; no white space, no fold. */
+static void
+test_long_header_unfolds_back(void **state)
+{
+	struct hdrs	 h;
+	struct result	 res;
+	char		 m[10000], *v1, *v2;
+	size_t		 n, i;
+
+	(void)state;
+	add_rcpt("a@b");
+	n = (size_t)snprintf(m, sizeof(m), "Subject:");
+	for (i = 0; n < 7000; i++)
+		n += (size_t)snprintf(m + n, sizeof(m) - n, "%s%s",
+		    i % 7 == 0 ? "  \t" : " ", i % 3 ? "word" : "w\xc3\xa9");
+	memcpy(m + n, "  \nX-Token: ", 12);
+	n += 12;
+	memset(m + n, 'z', 1500);
+	memcpy(m + n + 1500, "\n\n", 3);
+	assert_int_equal(build_spooled(m, strlen(m)), 0);
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(hdr_parse(&h, F.env.hdr, F.env.hdrlen, 1, &res), 0);
+	assert_true(hdr_is(&h, &h.f[0], "Subject"));
+	/* Folded lines: at most 998 octets, text before each cut, white
+	 * space after it. */
+	for (i = 0; i + 1 < h.f[0].len; i += n + 1) {
+		n = strcspn(h.buf + h.f[0].off + i, "\n");
+		assert_true(n <= 998);
+		if (i + n + 1 == h.f[0].len)
+			break;
+		assert_false(h.buf[h.f[0].off + i + n - 1] == ' ' ||
+		    h.buf[h.f[0].off + i + n - 1] == '\t');
+		assert_true(h.buf[h.f[0].off + i + n + 1] == ' ' ||
+		    h.buf[h.f[0].off + i + n + 1] == '\t');
+	}
+	v1 = hdr_value(&h, &h.f[0], &res);
+	assert_non_null(v1);
+	assert_true(h.f[0].len > strcspn(m, "\n") + 1);   /* it was folded */
+	m[strcspn(m, "\n")] = '\0';
+	v2 = m + strlen("Subject:");
+	v2 += strspn(v2, " \t");
+	assert_memory_equal(v1, v2, strlen(v2) - 2);	/* less the end WSP */
+	assert_int_equal(strlen(v1), strlen(v2) - 2);
+	free(v1);
+	assert_int_equal(h.f[1].len, strlen("X-Token: ") + 1501);
+	hdr_free(&h);
+}
+
+static void
+test_long_header_pass_and_refuse(void **state)
+{
+	char	 m[3000];
+	size_t	 n;
+
+	(void)state;
+	add_rcpt("a@b");
+	n = (size_t)snprintf(m, sizeof(m), FULL "Subject: ");
+	memset(m + n, 'x', 500);
+	m[n + 500] = ' ';
+	memset(m + n + 501, 'y', 500);
+	memcpy(m + n + 1001, "\n\nbody\n", 8);
+	F.acct.long_lines = LONG_PASS;
+	assert_int_equal(build_spooled(m, strlen(m)), 0);
+	assert_hdr_n(m, strlen(m) - 5);
+	envelope_free(&F.env);
+	F.acct.long_lines = LONG_REFUSE;
+	assert_int_equal(build_spooled(m, strlen(m)), -1);
+	assert_fail(EX_DATAERR, "header field Subject: a line of 1010 octets, "
+	    "over the limit of 998 (long_lines = refuse)");
+}
+
+/* Bare CR line ends are line ends in the header too: the Bcc goes. */
+static void
+test_bare_cr_header(void **state)
+{
+	(void)state;
+	F.cli.read_headers = 1;
+	assert_int_equal(build("From: x@y\rTo: a@b\rBcc: c@d\r\rbody\r"), 0);
+	assert_rcpts("a@b", "c@d", NULL);
+	assert_sent("From: x@y\rTo: a@b\rDate: %D\rMessage-ID: %M\r\rbody\r");
+	envelope_free(&F.env);
+	F.cli.read_headers = 0;
+	add_rcpt("a@b");
+	assert_int_equal(build("Subject: x\rBcc: hidden@y\n\nbody\n"), 0);
+	assert_sent("Subject: x\rFrom: me@example.org\rDate: %D\r"
+	    "Message-ID: %M\r\r\nbody\n");
+	envelope_free(&F.env);
+	/* A bare CR, then an LF that was after a dropped Bcc or is added:
+	 * still two line ends, not one CRLF (fuzzing found this). */
+	assert_int_equal(build(FULL "X: y\rBcc: z@z\n\nbody\n"), 0);
+	assert_sent(FULL "X: y\r\r\nbody\n");
+	envelope_free(&F.env);
+	assert_int_equal(build(FULL "X: y\rbody line\n"), 0);
+	assert_sent(FULL "X: y\r\r\nbody line\n");
+}
+
+/* No blank line before the body: one is added, even with nothing else. */
+static void
+test_separator_added(void **state)
+{
+	(void)state;
+	add_rcpt("a@b");
+	assert_int_equal(build(FULL "body line\n"), 0);
+	assert_sent(FULL "\nbody line\n");
+	envelope_free(&F.env);
+	assert_int_equal(build(FULL "X: y\r\nno colon\r\n"), 0);
+	assert_sent(FULL "X: y\r\n\nno colon\r\n");
+}
+
 int
 main(void)
 {
@@ -1129,6 +1430,17 @@ main(void)
 		T(test_from_on),
 		T(test_from_off),
 		T(test_utf8_addresses),
+		T(test_long_body_encoded),
+		T(test_long_body_fields_replaced),
+		T(test_long_body_8bit_charset),
+		T(test_long_body_not_encodable),
+		T(test_long_body_pass),
+		T(test_long_body_refused),
+		T(test_long_header_folded),
+		T(test_long_header_unfolds_back),
+		T(test_long_header_pass_and_refuse),
+		T(test_bare_cr_header),
+		T(test_separator_added),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

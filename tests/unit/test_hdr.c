@@ -241,6 +241,30 @@ test_phrase(void **state)
 	phrase("a\rb", NULL);
 }
 
+/*
+ * Not UTF-8, a long run of continuation bytes (as fuzzing found): the
+ * words still take 42 to 45 bytes each, within hdr_phrase's buffer (a
+ * word of one byte each overflowed it).
+ */
+static void
+test_phrase_not_utf8(void **state)
+{
+	struct result	 res;
+	char		 name[300], *p, *w;
+	size_t		 words = 0;
+
+	(void)state;
+	memset(name, 0x8e, sizeof(name));
+	memset(&res, 0, sizeof(res));
+	p = hdr_phrase(name, sizeof(name), &res);
+	assert_non_null(p);
+	for (w = p; (w = strstr(w, "=?UTF-8?B?")) != NULL; w++)
+		words++;
+	assert_int_equal(words, 8);		/* 7 of 42 bytes, then 6 */
+	assert_true(strlen(p) <= 8 * 76);
+	free(p);
+}
+
 
 static void
 test_odd_first_lines(void **state)
@@ -407,6 +431,86 @@ test_fields_max(void **state)
 	free(m);
 }
 
+static void
+assert_line(const char *s, size_t n, int at_eof, size_t want, int complete)
+{
+	int	 c = -1;
+
+	assert_int_equal(hdr_line(s, n, at_eof, &c), want);
+	assert_int_equal(c, complete);
+}
+
+/* LF, CRLF and a bare CR end a line; a CR at the end may be half a CRLF. */
+static void
+test_line_ends(void **state)
+{
+	(void)state;
+	assert_line("ab\ncd", 5, 0, 3, 1);
+	assert_line("ab\r\ncd", 6, 0, 4, 1);
+	assert_line("ab\rcd", 5, 0, 3, 1);
+	assert_line("ab\r\r\n", 5, 0, 3, 1);
+	assert_line("ab\r", 3, 0, 3, 0);
+	assert_line("ab\r", 3, 1, 3, 1);
+	assert_line("ab", 2, 0, 2, 0);
+	assert_line("ab", 2, 1, 2, 1);
+	assert_line("\n", 1, 0, 1, 1);
+}
+
+/* A message with bare CR line ends reads as the wire will show it. */
+static void
+test_bare_cr(void **state)
+{
+	const char	*m = "From: a@b\rTo: c@d,\r e@f\r\rBcc: body\r";
+	struct hdrs	 h;
+	struct result	 res;
+
+	(void)state;
+	assert_int_equal(parse(&h, m, &res), 0);
+	assert_int_equal(h.n, 2);
+	assert_field(&h, 1, "To: c@d,\r e@f\r");
+	assert_value(&h, 1, "c@d, e@f");
+	assert_true(h.has_blank);
+	assert_int_equal(h.body_off, 25);
+	hdr_free(&h);
+	/* A field hidden behind a bare CR is a field of its own. */
+	assert_int_equal(parse(&h, "Subject: x\rBcc: y@z\n\n", &res), 0);
+	assert_int_equal(h.n, 2);
+	assert_true(hdr_is(&h, &h.f[1], "Bcc"));
+	assert_value(&h, 0, "x");
+	hdr_free(&h);
+	/* A bare CR ends a body line too: "x" has no colon. */
+	assert_int_equal(parse(&h, "A: b\rx\r: c\n", &res), 0);
+	assert_int_equal(h.n, 1);
+	assert_int_equal(h.body_off, 5);
+	hdr_free(&h);
+	/* The mbox line. */
+	assert_int_equal(parse(&h, "From a\rTo: b\r\r", &res), 0);
+	assert_int_equal(h.start, 7);
+	assert_int_equal(h.n, 1);
+	hdr_free(&h);
+}
+
+/* A CR as the last byte of buf, the message going on: cannot tell. */
+static void
+test_cr_at_end_of_buf(void **state)
+{
+	struct hdrs	 h;
+	struct result	 res;
+
+	(void)state;
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(hdr_parse(&h, "To: a\n\r", 7, 0, &res), -1);
+	assert_int_equal(res.exitcode, EX_DATAERR);
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(hdr_parse(&h, "To: a\n\r", 7, 1, &res), 0);
+	assert_int_equal(h.body_off, 7);
+	hdr_free(&h);
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(hdr_parse(&h, "To: a\n\r\nb", 9, 0, &res), 0);
+	assert_int_equal(h.body_off, 8);
+	hdr_free(&h);
+}
+
 int
 main(void)
 {
@@ -419,6 +523,7 @@ main(void)
 		cmocka_unit_test(test_has_prefix),
 		cmocka_unit_test(test_date),
 		cmocka_unit_test(test_phrase),
+		cmocka_unit_test(test_phrase_not_utf8),
 		cmocka_unit_test(test_odd_first_lines),
 		cmocka_unit_test(test_obsolete_whitespace),
 		cmocka_unit_test(test_value_trim_and_empty),
@@ -426,6 +531,9 @@ main(void)
 		cmocka_unit_test(test_not_at_eof),
 		cmocka_unit_test(test_section_max),
 		cmocka_unit_test(test_fields_max),
+		cmocka_unit_test(test_line_ends),
+		cmocka_unit_test(test_bare_cr),
+		cmocka_unit_test(test_cr_at_end_of_buf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

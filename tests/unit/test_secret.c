@@ -1,9 +1,15 @@
 /*
  * test_secret.c - secret.c: password_command (output, newline, exit
  * status, stderr line, ceilings), password, and a Secret Service lookup
- * without a session bus (must fail at once).  The lookup against a real
- * gnome-keyring is tested in tests/integration.
+ * without a session bus (must fail at once); core dumps off while a
+ * secret is held; the buffer locked while held and wiped when done.  The
+ * lookup against a real gnome-keyring is tested in tests/integration.
  */
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -20,7 +27,7 @@
 #include "util.h"
 
 static struct account
-acct(char *command, char *password)
+test_account(char *command, char *password)
 {
 	struct account	 a;
 
@@ -39,7 +46,7 @@ acct(char *command, char *password)
 static void
 cmd_ok(char *command, const char *want, size_t len)
 {
-	struct account	 a = acct(command, NULL);
+	struct account	 a = test_account(command, NULL);
 	struct secret	 s;
 	struct result	 res = { 0 };
 
@@ -57,7 +64,7 @@ cmd_ok(char *command, const char *want, size_t len)
 static void
 cmd_err(char *command, const char *want)
 {
-	struct account	 a = acct(command, NULL);
+	struct account	 a = test_account(command, NULL);
 	struct secret	 s;
 	struct result	 res = { 0 };
 
@@ -72,7 +79,7 @@ cmd_err(char *command, const char *want)
 static void
 test_command_timeout(void **state)
 {
-	struct account	 a = acct("sleep 30", NULL);
+	struct account	 a = test_account("sleep 30", NULL);
 	struct secret	 s;
 	struct result	 res = { 0 };
 	long long	 start = now_ms();
@@ -143,7 +150,7 @@ test_command_errors(void **state)
 static void
 test_password(void **state)
 {
-	struct account	 a = acct(NULL, "s3cret pw");
+	struct account	 a = test_account(NULL, "s3cret pw");
 	struct secret	 s;
 	struct result	 res = { 0 };
 
@@ -155,7 +162,7 @@ test_password(void **state)
 	secret_wipe(&s);
 
 	/* password_command comes first. */
-	a = acct("echo from-command", "from-file");
+	a = test_account("echo from-command", "from-file");
 	assert_int_equal(secret_get(&a, &s, &res), 0);
 	assert_string_equal(s.buf, "from-command");
 	secret_wipe(&s);
@@ -166,7 +173,7 @@ test_password(void **state)
 static void
 test_no_bus(void **state)
 {
-	struct account	 a = acct(NULL, NULL);
+	struct account	 a = test_account(NULL, NULL);
 	struct secret	 s;
 	struct result	 res = { 0 };
 	long long	 t0;
@@ -188,16 +195,142 @@ test_no_bus(void **state)
 	assert_null(s.buf);
 }
 
+/* In a child, so that the state before is known: 0 if all went well. */
+static int
+protect_in_child(int use_get)
+{
+	struct account	 a = test_account(NULL, "pw");
+	struct secret	 s;
+	struct result	 res = { 0 };
+	struct rlimit	 rl = { 4096, 4096 };
+	int		 ok;
+
+	/* A known start: dumpable, cores allowed (the test runs first, so
+	 * the hard limit still allows this even without privileges). */
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0 ||
+	    setrlimit(RLIMIT_CORE, &rl) != 0)
+		return 2;
+	if ((use_get ? secret_get(&a, &s, &res) : secret_protect(&res)) != 0)
+		return 3;
+	ok = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0 &&
+	    getrlimit(RLIMIT_CORE, &rl) == 0 && rl.rlim_cur == 0 &&
+	    rl.rlim_max == 0;
+	if (use_get)
+		secret_wipe(&s);
+	return ok ? 0 : 4;
+}
+
+/* DESIGN.md 7: no core file may hold a secret. */
+static void
+test_core_dumps_off(void **state)
+{
+	int	 use_get, status;
+	pid_t	 pid;
+
+	(void)state;
+	for (use_get = 0; use_get <= 1; use_get++) {
+		if ((pid = fork()) == 0)
+			_exit(protect_in_child(use_get));
+		assert_true(pid > 0);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+}
+
+#ifdef __SANITIZE_ADDRESS__
+#define UNDER_ASAN	1
+#else
+#define UNDER_ASAN	0
+#endif
+
+/* Locked memory of this process, in kB (VmLck). */
+static long
+vm_locked_kb(void)
+{
+	char	 line[256];
+	long	 kb = -1;
+	FILE	*f = fopen("/proc/self/status", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmLck: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/* Does any 8 bytes of pw occur in the len bytes at address addr?  Read
+ * through /proc/self/mem: the memory may have been freed. */
+static int
+still_there(uintptr_t addr, size_t len, const char *pw)
+{
+	char	 buf[SECRET_MAX];
+	size_t	 i, pwlen = strlen(pw);
+	ssize_t	 n;
+	int	 fd = open("/proc/self/mem", O_RDONLY);
+
+	assert_true(fd != -1);
+	assert_true(len <= sizeof(buf));
+	n = pread(fd, buf, len, (off_t)addr);
+	close(fd);
+	assert_int_equal(n, (ssize_t)len);
+	for (i = 0; i + 8 <= pwlen; i++)
+		if (memmem(buf, len, pw + i, 8) != NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * The password is locked in memory while held and wiped by secret_wipe:
+ * what was its buffer no longer holds any 8 bytes of it.  glibc reuses
+ * the first 16 bytes of a freed chunk, so the password is longer; guard
+ * keeps the chunk from being merged into the top and trimmed away.
+ */
+static void
+test_wiped(void **state)
+{
+	static const char pw[] =
+	    "wipe-me-0123456789-abcdefghijklmnopqrstuvwxyz";
+	struct account	 a = test_account("printf %s wipe-me-0123456789-; "
+	    "printf %s abcdefghijklmnopqrstuvwxyz", NULL);
+	struct secret	 s;
+	struct result	 res = { 0 };
+	struct rlimit	 rl;
+	uintptr_t	 addr;
+	long		 locked = vm_locked_kb();
+	void		*guard;
+
+	(void)state;
+	assert_int_equal(secret_get(&a, &s, &res), 0);
+	assert_string_equal(s.buf, pw);
+	/* ASan makes mlock() a no-op; without privilege it may not fit. */
+	if (!UNDER_ASAN && getrlimit(RLIMIT_MEMLOCK, &rl) == 0 &&
+	    rl.rlim_cur >= 64 * 1024)
+		assert_true(vm_locked_kb() >= locked + 4);
+	addr = (uintptr_t)s.buf;
+	guard = malloc(64);
+	assert_non_null(guard);
+	assert_true(still_there(addr, sizeof(pw), pw));	/* the probe works */
+	secret_wipe(&s);
+	assert_null(s.buf);
+	assert_false(still_there(addr, sizeof(pw), pw));
+	assert_int_equal(vm_locked_kb(), locked);
+	free(guard);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_core_dumps_off),	/* first: see there */
 		cmocka_unit_test(test_command_output),
 		cmocka_unit_test(test_command_limits),
 		cmocka_unit_test(test_command_errors),
 		cmocka_unit_test(test_command_timeout),
 		cmocka_unit_test(test_password),
 		cmocka_unit_test(test_no_bus),
+		cmocka_unit_test(test_wiped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
