@@ -2,6 +2,7 @@
 #   make            build build/stamp
 #   make check      unit tests (cmocka) + integration tests (pytest)
 #   make asan       the whole check again under ASan + UBSan (build-asan/)
+#   make fuzz       libFuzzer targets, FUZZ_SECONDS each (build-fuzz/)
 #   make install    honours PREFIX and DESTDIR
 
 VERSION	 = 0.1.0
@@ -71,6 +72,40 @@ asan:
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    unit integration
 
+# libFuzzer targets, tests/fuzz/fuzz_*.c: clang builds the src objects
+# (all but main.o) and the targets with ASan + UBSan into build-fuzz/,
+# then tests/fuzz/run.sh runs each for FUZZ_SECONDS (0: the seed corpora
+# only), FUZZ_JOBS at a time.  New inputs go to build-fuzz/corpus/, never
+# to the seeds; any crash, leak, UB, timeout or failed check fails.
+# make fuzz FUZZ_TARGETS='fuzz_hdr fuzz_addr' runs only those.  No
+# _FORTIFY_SOURCE here: ASan must see the calls that it would wrap.
+FUZZ_CC		?= clang
+FUZZ_SECONDS	?= 20
+FUZZ_JOBS	?= $(shell nproc 2>/dev/null || echo 1)
+FUZZ_ARGS	?=
+FUZZ_SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=all \
+		   -fno-omit-frame-pointer
+FUZZ_ALL	:= $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TARGETS	?= $(FUZZ_ALL)
+
+fuzz: fuzz-build
+	FUZZ_ARGS='$(FUZZ_ARGS)' sh tests/fuzz/run.sh build-fuzz \
+	    '$(FUZZ_SECONDS)' '$(FUZZ_JOBS)' $(FUZZ_TARGETS)
+
+fuzz-build: deps
+	$(MAKE) BUILD=build-fuzz CC='$(FUZZ_CC)' \
+	    CFLAGS='-O1 -g -U_FORTIFY_SOURCE $(FUZZ_SAN) -fsanitize=fuzzer-no-link' \
+	    LDFLAGS='$(FUZZ_SAN) -fsanitize=fuzzer' \
+	    $(FUZZ_TARGETS:%=build-fuzz/%)
+
+# fuzz_smtp is its own conn.c (a scripted server): all objects but conn.o.
+FUZZ_LINK = $(if $(filter fuzz_smtp,$(@F)),$(filter-out $(BUILD)/conn.o,\
+	    $(LIBOBJS)),$(LIBOBJS))
+
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(LIBOBJS) | $(BUILD)
+	$(CC) $(ALL_CPPFLAGS) -Itests/fuzz $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ \
+	    $< $(FUZZ_LINK) $(PKG_LIBS)
+
 demo: $(BUILD)/stamp
 	$(PYTHON) scripts/demo.py $(abspath $(BUILD)/stamp)
 
@@ -88,6 +123,7 @@ uninstall:
 	    $(DESTDIR)$(DOCDIR)/stamp.ini.example
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
-.PHONY: deps all unit integration check lint-man asan demo install uninstall clean
+.PHONY: deps all unit integration check lint-man asan fuzz fuzz-build demo \
+	install uninstall clean

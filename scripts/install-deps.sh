@@ -1,13 +1,14 @@
 #!/bin/sh
 # Install the Debian packages that stamp needs to build, to run its tests
+# (clang and libclang-rt-14-dev, which holds libFuzzer, for make fuzz)
 # and to run the demo.  Does nothing when they are all there already;
 # installs what is missing with apt-get when run as root.
 set -eu
 
 PKGS="build-essential pkg-config libssl-dev libsecret-1-dev libinih-dev
 libcmocka-dev python3 python3-pytest python3-aiosmtpd gnome-keyring
-libsecret-tools dbus-daemon dbus-bin mandoc openssl util-linux
-ca-certificates"
+libsecret-tools dbus-daemon dbus-bin mandoc openssl util-linux iproute2
+ca-certificates clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do
