@@ -45,7 +45,7 @@
 enum key {
 	K_HOST, K_PORT, K_TLS, K_USER, K_FROM, K_AUTH, K_TRUST, K_TIMEOUT,
 	K_DOMAIN, K_PWCMD, K_PW, K_DEFAULT, K_QUALIFY, K_ALIASES, K_SETFROM,
-	K_FPR, K_CERT, K_KEY, K_TLSMIN, K_LONG, K_NKEYS
+	K_FPR, K_CERT, K_KEY, K_TLSMIN, K_LONG, K_PIPE, K_CHUNK, K_NKEYS
 };
 
 struct section {
@@ -82,6 +82,7 @@ static char	*check_setfrom(struct parse *, const char *, const char *);
 static char	*check_fpr(struct parse *, const char *, const char *);
 static char	*check_tlsmin(struct parse *, const char *, const char *);
 static char	*check_long(struct parse *, const char *, const char *);
+static char	*check_autooff(struct parse *, const char *, const char *);
 
 static const struct keydef {
 	const char	*name;
@@ -107,6 +108,8 @@ static const struct keydef {
 	[K_KEY] =	{ "tls_key_file",	check_path },
 	[K_TLSMIN] =	{ "tls_min_version",	check_tlsmin },
 	[K_LONG] =	{ "long_lines",		check_long },
+	[K_PIPE] =	{ "pipelining",		check_autooff },
+	[K_CHUNK] =	{ "chunking",		check_autooff },
 };
 
 /* Record "FILE:LINE: ..." unless an error is recorded already. */
@@ -272,6 +275,15 @@ check_long(struct parse *p, const char *key, const char *v)
 	static const char *const c[] = { "encode", "pass", "refuse", NULL };
 
 	return check_choice(p, key, v, c, "encode, pass or refuse");
+}
+
+/* pipelining, chunking: a protocol shortcut (DESIGN.md 4) or not. */
+static char *
+check_autooff(struct parse *p, const char *key, const char *v)
+{
+	static const char *const c[] = { "auto", "off", NULL };
+
+	return check_choice(p, key, v, c, "auto or off");
 }
 
 /*
@@ -713,6 +725,10 @@ set_choices(struct account *a, const struct parse *p,
 	a->long_lines = v == NULL ? LONG_ENCODE :
 	    strcmp(v, "pass") == 0 ? LONG_PASS :
 	    strcmp(v, "refuse") == 0 ? LONG_REFUSE : LONG_ENCODE;
+	v = effective(p, sec, K_PIPE, NULL);
+	a->pipelining = v == NULL || strcmp(v, "off") != 0;
+	v = effective(p, sec, K_CHUNK, NULL);
+	a->chunking = v == NULL || strcmp(v, "off") != 0;
 }
 
 static int

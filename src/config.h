@@ -62,6 +62,8 @@ struct account {
 	char		*tls_key_file;	/* its key; set with tls_cert_file */
 	int		 tls_min_version; /* 12 (TLS 1.2, default) or 13 */
 	enum long_lines	 long_lines;	/* default LONG_ENCODE */
+	int		 pipelining;	/* 1 (auto, default): when offered */
+	int		 chunking;	/* 1 (auto, default): when offered */
 	char		*file;		/* config file path (for messages) */
 	int		 line;		/* line of the section header */
 };

@@ -66,6 +66,7 @@ submit(struct job *j)
 		    CONNECT_TIMEOUT,
 		.timeout_s = a->timeout, .user = a->user, .auth = a->auth,
 		.pass = j->sec.buf, .passlen = j->sec.len,
+		.pipelining = a->pipelining, .chunking = a->chunking,
 	};
 	struct smtp_msg		 m = {
 		.from = j->env.from, .rcpts = j->env.rcpts.v,

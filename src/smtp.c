@@ -27,15 +27,22 @@
 #define SMTP_CHUNK	(64 * 1024)	/* message bytes per filter pass */
 #define SMTP_QP_IN	(SMTP_CHUNK / 4 - 4)	/* QP_OUT_MAX is SMTP_CHUNK */
 #define SMTP_REFUSED_MAX 800		/* text naming refused recipients */
+/*
+ * Recipients pipelined in one group at most; more go in lockstep.  We
+ * write the whole group before reading a reply: the replies must fit
+ * in the socket buffers meanwhile, or a server blocked on writing them
+ * stops reading and both wait (RFC 2920 3.1).
+ */
+#define SMTP_PIPE_RCPTS	100
 
 enum state {
 	S_GREETING, S_EHLO, S_STARTTLS, S_AUTH, S_MAIL, S_RCPT, S_DATA,
-	S_BODY, S_QUIT, S_DONE
+	S_BDAT, S_BODY, S_QUIT, S_DONE
 };
 
 static const char *const state_name[] = {
 	"GREETING", "EHLO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA",
-	"BODY", "QUIT", "DONE"
+	"BDAT", "BODY", "QUIT", "DONE"
 };
 
 /* EHLO keywords (RFC 5321 4.1.1.1) we act on. */
@@ -45,6 +52,8 @@ static const char *const state_name[] = {
 #define CAP_SIZE	0x08
 #define CAP_DSN		0x10
 #define CAP_SMTPUTF8	0x20
+#define CAP_PIPELINING	0x40
+#define CAP_CHUNKING	0x80
 #define MECH_PLAIN	0x01
 #define MECH_LOGIN	0x02
 
@@ -60,6 +69,15 @@ struct session {
 	int			 mech;		/* chosen MECH_* */
 	int			 step;		/* AUTH exchange step */
 	int			 dot;		/* the end of data is queued */
+	int			 data_sent;	/* DATA sent, no refusal read */
+	int			 quit_sent;	/* QUIT is queued already */
+	int			 grouped;	/* the pipelined group is sent:
+						   enter() only names stages */
+	int			 dry;		/* cmd() names, does not send */
+	int			 bdat;		/* BDAT LAST instead of DATA */
+	int			 sized;		/* size is known */
+	unsigned long long	 size;		/* for SIZE= */
+	unsigned long long	 wire;		/* for BDAT: the exact bytes */
 	struct params		 p;		/* MAIL and RCPT parameters */
 	size_t			 rcpt;		/* next recipient */
 	size_t			 nrefused;
@@ -92,6 +110,8 @@ cmd(struct session *s, const char *fmt, ...)
 		return result_fail(s->res, EX_SOFTWARE, "command too long");
 	memcpy(s->stage, line, (size_t)n + 1);
 	conn_stage(s->c, s->stage);
+	if (s->dry)
+		return 0;
 	log_wire("-> ", line, (size_t)n, 0);
 	memcpy(line + n, "\r\n", 2);
 	return conn_write(s->c, line, (size_t)n + 2, s->res);
@@ -167,6 +187,10 @@ parse_caps(struct session *s)
 			s->caps |= CAP_DSN;
 		else if (strcasecmp(l, "SMTPUTF8") == 0)
 			s->caps |= CAP_SMTPUTF8;
+		else if (strcasecmp(l, "PIPELINING") == 0)
+			s->caps |= CAP_PIPELINING;
+		else if (strcasecmp(l, "CHUNKING") == 0)
+			s->caps |= CAP_CHUNKING;
 		else if (strncasecmp(l, "SIZE", 4) == 0 &&
 		    (l[4] == '\0' || l[4] == ' ')) {
 			s->caps |= CAP_SIZE;
@@ -224,6 +248,8 @@ enter_auth(struct session *s)
 		return result_fail(s->res, EX_SOFTWARE, "AUTH without TLS");
 	snprintf(s->stage, sizeof(s->stage), "AUTH %s", s->info->auth);
 	conn_stage(s->c, s->stage);
+	if (s->dry)
+		return 0;
 	if (s->mech == MECH_PLAIN)
 		resp = sasl_plain(NULL, s->o->user, s->o->pass,
 		    s->o->passlen, s->res);
@@ -249,8 +275,10 @@ decide_auth(struct session *s)
 		next(s, S_MAIL);
 		return 0;
 	}
-	/* 334: the next response.  PLAIN has one, LOGIN two. */
-	if (s->r.code == 334 && s->step < (s->mech == MECH_PLAIN ? 1 : 2)) {
+	/* 334: the next response.  PLAIN has one, LOGIN two.  Not when
+	 * MAIL and the rest follow already: that would be their data. */
+	if (s->r.code == 334 && !s->grouped &&
+	    s->step < (s->mech == MECH_PLAIN ? 1 : 2)) {
 		s->step++;
 		return 0;
 	}
@@ -295,24 +323,36 @@ out:
 	return r;
 }
 
+/* The size for SIZE=, once; a server limit it exceeds ends here. */
+static int
+mail_size(struct session *s)
+{
+	if (s->sized)
+		return 0;
+	s->sized = 1;
+	s->size = s->m->hdrlen + (unsigned long long)(s->m->msg->size -
+	    s->m->body_off);
+	if ((s->caps & CAP_SIZE) && s->m->body_qp &&
+	    qp_body_size(s->m, &s->size, s->res) == -1)
+		return -1;
+	if ((s->caps & CAP_SIZE) && s->size_max > 0 && s->size > s->size_max)
+		return result_fail(s->res, EX_UNAVAILABLE, "MAIL: the message "
+		    "(%llu bytes) is larger than the server accepts (%llu)",
+		    s->size, s->size_max);
+	return 0;
+}
+
 static int
 enter_mail(struct session *s)
 {
-	unsigned long long size;
 	char		 size_param[32] = "", params[PARAMS_MAX];
 
-	size = s->m->hdrlen + (unsigned long long)(s->m->msg->size -
-	    s->m->body_off);
-	if ((s->caps & CAP_SIZE) && s->m->body_qp &&
-	    qp_body_size(s->m, &size, s->res) == -1)
+	if (mail_size(s) == -1)
 		return -1;
-	if ((s->caps & CAP_SIZE) && s->size_max > 0 && size > s->size_max)
-		return result_fail(s->res, EX_UNAVAILABLE, "MAIL: the message "
-		    "(%llu bytes) is larger than the server accepts (%llu)",
-		    size, s->size_max);
 	/* SIZE= (RFC 1870) lets the server refuse before the upload. */
 	if (s->caps & CAP_SIZE)
-		snprintf(size_param, sizeof(size_param), " SIZE=%llu", size);
+		snprintf(size_param, sizeof(size_param), " SIZE=%llu",
+		    s->size);
 	if (params_mail(&s->p, params, sizeof(params)) == -1)
 		return result_fail(s->res, EX_SOFTWARE, "MAIL parameters too "
 		    "long");
@@ -357,7 +397,7 @@ decide_rcpt(struct session *s)
 	if (++s->rcpt < s->m->nrcpts)
 		return 0;
 	if (s->nrefused == 0) {
-		next(s, S_DATA);
+		next(s, s->bdat ? S_BDAT : S_DATA);
 		return 0;
 	}
 	/* All or nothing (DESIGN.md 4): no DATA, name every refusal. */
@@ -369,12 +409,48 @@ decide_rcpt(struct session *s)
 
 /* What the message goes through on its way out: buffers and filters. */
 struct sendbuf {
-	struct body_filter	 f;	/* CRLF, dot-stuffing */
+	struct body_filter	 f;	/* CRLF, dot-stuffing for DATA */
 	struct qp		 q;	/* the body, when it goes QP */
 	char			*in;	/* SMTP_CHUNK bytes of the spool */
 	char			*qp;	/* SMTP_CHUNK: QP_OUT_MAX(SMTP_QP_IN) */
 	char			*out;	/* BODY_OUT_MAX(SMTP_CHUNK) */
+	unsigned long long	*count;	/* non-NULL: count, do not send */
 };
+
+static int
+sendbuf_init(struct session *s, struct sendbuf *sb, int stuff)
+{
+	memset(sb, 0, sizeof(*sb));
+	sb->in = xmalloc(SMTP_CHUNK, s->res);
+	sb->out = xmalloc(BODY_OUT_MAX(SMTP_CHUNK), s->res);
+	if (s->m->body_qp)
+		sb->qp = xmalloc(SMTP_CHUNK, s->res);
+	body_init(&sb->f, stuff);
+	qp_init(&sb->q);
+	if (sb->in == NULL || sb->out == NULL ||
+	    (s->m->body_qp && sb->qp == NULL))
+		return -1;
+	return 0;
+}
+
+static void
+sendbuf_free(struct sendbuf *sb)
+{
+	free(sb->in);
+	free(sb->qp);
+	free(sb->out);
+}
+
+/* Queue n bytes of sb->out, or only count them. */
+static int
+sink(struct session *s, struct sendbuf *sb, size_t n)
+{
+	if (sb->count != NULL) {
+		*sb->count += n;
+		return 0;
+	}
+	return conn_write(s->c, sb->out, n, s->res);
+}
 
 /*
  * Filter len bytes through f (through q first, unless q is NULL) and
@@ -394,8 +470,7 @@ put_filtered(struct session *s, struct sendbuf *sb, struct qp *q,
 			k = qp_encode(q, p, n, sb->qp);
 			b = sb->qp;
 		}
-		if (conn_write(s->c, sb->out, body_filter(&sb->f, b, k,
-		    sb->out), s->res) == -1)
+		if (sink(s, sb, body_filter(&sb->f, b, k, sb->out)) == -1)
 			return -1;
 		p += n;
 		len -= n;
@@ -427,8 +502,52 @@ send_spool(struct session *s, struct sendbuf *sb)
 	if (q == NULL)
 		return 0;
 	k = qp_finish(q, sb->qp);
-	return conn_write(s->c, sb->out, body_filter(&sb->f, sb->qp, k,
-	    sb->out), s->res);
+	return sink(s, sb, body_filter(&sb->f, sb->qp, k, sb->out));
+}
+
+/* The header section and the body, the last line ended with CRLF. */
+static int
+put_message(struct session *s, struct sendbuf *sb)
+{
+	if (put_filtered(s, sb, NULL, s->m->hdr, s->m->hdrlen) == -1 ||
+	    send_spool(s, sb) == -1)
+		return -1;
+	return sink(s, sb, body_finish(&sb->f, sb->out));
+}
+
+/*
+ * What BDAT announces (RFC 3030 2): the bytes exactly as they will go,
+ * CRLF and not dot-stuffed, counted by the very filters that send them.
+ */
+static int
+wire_size(struct session *s, unsigned long long *n)
+{
+	struct sendbuf	 sb;
+	int		 r = -1;
+
+	*n = 0;
+	if (sendbuf_init(s, &sb, 0) == 0) {
+		sb.count = n;
+		r = put_message(s, &sb);
+	}
+	sendbuf_free(&sb);
+	return r;
+}
+
+static void
+sending(struct session *s, const char *stage)
+{
+	snprintf(s->stage, sizeof(s->stage), "%s", stage);
+	conn_stage(s->c, s->stage);
+}
+
+/* QUIT right behind the end of data, in the same write (RFC 2920). */
+static int
+send_quit(struct session *s)
+{
+	log_wire("-> ", "QUIT", 4, 0);
+	s->quit_sent = 1;
+	return conn_write(s->c, "QUIT\r\n", 6, s->res);
 }
 
 /* The header section, the body from the spool, the final dot. */
@@ -436,45 +555,62 @@ static int
 send_body(struct session *s)
 {
 	struct sendbuf	 sb;
-	size_t		 n;
 	int		 r = -1;
 
-	memset(&sb, 0, sizeof(sb));
-	sb.in = xmalloc(SMTP_CHUNK, s->res);
-	sb.out = xmalloc(BODY_OUT_MAX(SMTP_CHUNK), s->res);
-	if (s->m->body_qp)
-		sb.qp = xmalloc(SMTP_CHUNK, s->res);
-	if (sb.in == NULL || sb.out == NULL || (s->m->body_qp && sb.qp == NULL))
+	if (sendbuf_init(s, &sb, 1) == -1)
 		goto out;
-	snprintf(s->stage, sizeof(s->stage), "sending the message");
-	conn_stage(s->c, s->stage);
-	body_init(&sb.f, 1);
-	qp_init(&sb.q);
-	if (put_filtered(s, &sb, NULL, s->m->hdr, s->m->hdrlen) == -1 ||
-	    send_spool(s, &sb) == -1)
+	sending(s, "sending the message");
+	if (put_message(s, &sb) == -1)
 		goto out;
-	n = body_finish(&sb.f, sb.out);
-	memcpy(sb.out + n, ".\r\n", 3);
 	log_trace("(%lld bytes of message data)", (long long)(s->m->hdrlen +
 	    (size_t)(s->m->msg->size - s->m->body_off)));
 	log_wire("-> ", ".", 1, 0);
-	snprintf(s->stage, sizeof(s->stage), "end of data");
-	conn_stage(s->c, s->stage);
-	r = conn_write(s->c, sb.out, n + 3, s->res);
+	sending(s, "end of data");
+	r = conn_write(s->c, ".\r\n", 3, s->res);
 out:
-	free(sb.in);
-	free(sb.qp);
-	free(sb.out);
+	sendbuf_free(&sb);
+	return r;
+}
+
+/* BDAT <n> LAST and the n bytes (RFC 3030 2): no dot, no stuffing. */
+static int
+send_bdat(struct session *s)
+{
+	struct sendbuf	 sb;
+	int		 r = -1;
+
+	if (cmd(s, "BDAT %llu LAST", s->wire) == -1)
+		return -1;
+	if (sendbuf_init(s, &sb, 0) == -1)
+		goto out;
+	sending(s, "sending the message");
+	if (put_message(s, &sb) == -1)
+		goto out;
+	log_trace("(%llu bytes of message data)", s->wire);
+	s->dot = 1;
+	r = 0;
+out:
+	sendbuf_free(&sb);
 	return r;
 }
 
 static int
-enter(struct session *s)
+enter_data(struct session *s)
+{
+	if (cmd(s, "DATA") == -1)
+		return -1;
+	if (!s->dry)
+		s->data_sent = 1;
+	return 0;
+}
+
+/* Sends what a state needs; with s->dry only names its stage. */
+static int
+enter_state(struct session *s)
 {
 	switch (s->state) {
 	case S_GREETING:
-		snprintf(s->stage, sizeof(s->stage), "greeting");
-		conn_stage(s->c, s->stage);
+		sending(s, "greeting");
 		return 0;
 	case S_EHLO:
 		return cmd(s, "EHLO %s", s->o->domain);
@@ -487,15 +623,76 @@ enter(struct session *s)
 	case S_RCPT:
 		return enter_rcpt(s);
 	case S_DATA:
-		return cmd(s, "DATA");
+		return enter_data(s);
+	case S_BDAT:		/* sent with the group */
+		return cmd(s, "BDAT %llu LAST", s->wire);
 	case S_BODY:
-		if (send_body(s) == -1)
+		if (send_body(s) == -1 || (s->grouped && send_quit(s) == -1))
 			return -1;
 		s->dot = 1;
 		return 0;
 	default:
 		return result_fail(s->res, EX_SOFTWARE, "bad state");
 	}
+}
+
+static int
+enter_dry(struct session *s)
+{
+	int	 r;
+
+	s->dry = 1;
+	r = enter_state(s);
+	s->dry = 0;
+	return r;
+}
+
+/*
+ * RFC 2920, and RFC 4954 4 for AUTH PLAIN with its initial response:
+ * AUTH, MAIL, every RCPT and DATA in one write, or with CHUNKING and a
+ * single recipient (all or none, DESIGN.md 4) BDAT LAST, the message
+ * and QUIT.  The replies are then read in order, each state entered
+ * dry to name its stage; the first refusal ends the session.
+ */
+static int
+send_group(struct session *s)
+{
+	s->bdat = s->o->chunking && (s->caps & CAP_CHUNKING) &&
+	    s->m->nrcpts == 1;
+	/* Local failures and a SIZE refusal before anything is sent. */
+	if (mail_size(s) == -1 ||
+	    (s->bdat && wire_size(s, &s->wire) == -1))
+		return -1;
+	log_trace("pipelining: %s%zu RCPT, %s", s->state == S_AUTH ?
+	    "AUTH, MAIL, " : "MAIL, ", s->m->nrcpts, s->bdat ?
+	    "BDAT LAST, QUIT" : "DATA");
+	if ((s->state == S_AUTH && enter_auth(s) == -1) ||
+	    enter_mail(s) == -1)
+		return -1;
+	for (s->rcpt = 0; s->rcpt < s->m->nrcpts; s->rcpt++)
+		if (enter_rcpt(s) == -1)
+			return -1;
+	s->rcpt = 0;
+	if (s->bdat ? send_bdat(s) == -1 || send_quit(s) == -1 :
+	    enter_data(s) == -1)
+		return -1;
+	s->grouped = 1;
+	return enter_dry(s);
+}
+
+static int
+enter(struct session *s)
+{
+	int	 group;
+
+	if (s->grouped && s->state >= S_AUTH && s->state <= S_BDAT)
+		return enter_dry(s);
+	/* The group starts at MAIL, or at AUTH when PLAIN's single
+	 * round trip allows it (RFC 4954 4); LOGIN waits for its 334s. */
+	group = s->o->pipelining && (s->caps & CAP_PIPELINING) &&
+	    s->m->nrcpts <= SMTP_PIPE_RCPTS && (s->state == S_MAIL ||
+	    (s->state == S_AUTH && s->mech == MECH_PLAIN));
+	return group ? send_group(s) : enter_state(s);
 }
 
 static int
@@ -594,9 +791,16 @@ decide(struct session *s)
 	case S_RCPT:
 		return decide_rcpt(s);
 	case S_DATA:
-		if (s->r.code != 354)
+		if (s->r.code != 354) {
+			s->data_sent = 0;
 			return refuse(s, 0);
+		}
 		next(s, S_BODY);
+		return 0;
+	case S_BDAT:
+		if (s->r.code != 250)
+			return refuse(s, 0);
+		next(s, S_QUIT);
 		return 0;
 	case S_BODY:
 		if (s->r.code != 250)
@@ -611,8 +815,9 @@ decide(struct session *s)
 /*
  * QUIT without waiting for 221: after a 250 to the end of data the
  * message is accepted; after a failure we are leaving anyway.  A dead
- * connection (conn.c) refuses the write at once.  In the middle of the
- * data QUIT would only be more data: closing the connection is what
+ * connection (conn.c) refuses the write at once.  After DATA (sent,
+ * and not refused: a pipelined one may have got 354 unread) QUIT would
+ * only be data: closing the connection without the end of data is what
  * abandons the transaction there (RFC 5321 3.3, 4.1.1.4).
  */
 static void
@@ -620,11 +825,14 @@ quit(struct session *s)
 {
 	struct result	 ignored = { 0 };
 
-	if (s->c == NULL || (s->state == S_BODY && !s->dot))
+	if (s->c == NULL || (s->data_sent && !s->dot))
 		return;
-	log_wire("-> ", "QUIT", 4, 0);
-	if (conn_write(s->c, "QUIT\r\n", 6, &ignored) == 0)
-		conn_flush(s->c, &ignored);
+	if (!s->quit_sent) {
+		log_wire("-> ", "QUIT", 4, 0);
+		if (conn_write(s->c, "QUIT\r\n", 6, &ignored) == -1)
+			return;
+	}
+	conn_flush(s->c, &ignored);
 }
 
 static int

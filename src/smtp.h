@@ -9,6 +9,14 @@
  * All recipients or none: if any RCPT is refused no data is sent and
  * the error names every refused recipient.
  *
+ * Round trips (DESIGN.md 4): with PIPELINING offered and opts.pipelining,
+ * AUTH PLAIN (initial response), MAIL, every RCPT and DATA go in one
+ * write and QUIT with the end of data; a refused RCPT then closes the
+ * connection without the end of data (RFC 5321 3.3: no delivery).  With
+ * CHUNKING too, opts.chunking and one recipient, "BDAT n LAST", the
+ * message (CRLF, not dot-stuffed, n exact) and QUIT join that write.
+ * Errors name the same stages, with the same statuses, as in lockstep.
+ *
  * MAIL and RCPT parameters (SIZE, BODY, SMTPUTF8, DSN) follow params.h:
  * a bad -B/-N/-R/-V is EX_USAGE before connecting; an address that needs
  * SMTPUTF8 on a server without it is EX_DATAERR after EHLO, before AUTH
@@ -37,6 +45,9 @@ struct smtp_opts {
 	const char	*auth;		/* "auto", "plain", "login" */
 	const char	*pass;		/* the secret, passlen bytes */
 	size_t		 passlen;
+	int		 pipelining;	/* RFC 2920 when offered; 0: lockstep */
+	int		 chunking;	/* RFC 3030 BDAT when offered (and
+					   PIPELINING), one recipient */
 };
 
 struct smtp_msg {

@@ -16,9 +16,12 @@
  * Checks: no AUTH command and no secret ever goes out before TLS; the
  * password never goes out as it is; every write outside the message is
  * one command line or the parts of one (CRLF only at its end); no DATA
- * after a refused RCPT; 0 only after the final dot, and then QUIT
- * follows; a failure is one of the sysexits of DESIGN.md section 5, never
- * EX_SOFTWARE (stamp's own bug).
+ * after a refused RCPT in lockstep, and no end of data after one even
+ * when pipelined (replies are matched to commands in order); BDAT's
+ * count covers the message exactly; 0 only after the final dot (or the
+ * BDAT LAST bytes), and then QUIT follows; a failure is one of the
+ * sysexits of DESIGN.md section 5, never EX_SOFTWARE (stamp's own bug).
+ * data[1] & 0x20 turns pipelining on, & 0x40 chunking.
  */
 #include <sysexits.h>
 
@@ -31,6 +34,8 @@
 #define PASSWORD	"Pa55-Fuzz-s3cret"
 #define PASSWORD_B64	"UGE1NS1GdXp6LXMzY3JldA=="	/* for LOGIN */
 
+#define FAKE_INFLIGHT	32	/* commands without a reply, at most */
+
 struct conn {
 	const char	*in;		/* the server's bytes */
 	size_t		 len, pos;
@@ -41,7 +46,12 @@ struct conn {
 	size_t		 body;		/* bytes of it so far */
 	int		 refused;	/* a RCPT got other than 250/251 */
 	int		 dot, quit;
-	char		 last[32];	/* the command being answered */
+	int		 pipelining;	/* smtp_opts.pipelining */
+	unsigned long long bdat;	/* BDAT bytes still to come */
+	char		 cur[8];	/* the command being written */
+	int		 open;		/* cur has no CRLF yet */
+	char		 sent[FAKE_INFLIGHT][8];	/* awaiting replies */
+	size_t		 head, inflight;
 };
 
 static struct conn	 fake;
@@ -107,6 +117,7 @@ body_bytes(struct conn *c, const char *p, size_t n)
 	}
 	if ((c->body >= 5 && memcmp(c->tail, "\r\n.\r\n", 5) == 0) ||
 	    (c->body == 3 && memcmp(c->tail + 2, ".\r\n", 3) == 0)) {
+		fuzz_check(!c->refused, "no end of data after a refused RCPT");
 		c->in_body = 0;
 		c->dot = 1;
 	}
@@ -128,17 +139,35 @@ conn_write(struct conn *c, const void *buf, size_t n, struct result *res)
 		body_bytes(c, p, n);
 		return 0;
 	}
+	if (c->bdat > 0) {
+		fuzz_check(n <= c->bdat, "BDAT counts the message exactly");
+		if ((c->bdat -= n) == 0)
+			c->dot = 1;
+		return 0;
+	}
 	cr = memchr(p, '\r', n);
 	fuzz_check(memchr(p, '\n', n) == NULL || (cr != NULL &&
 	    cr + 2 == p + n && cr[1] == '\n'), "one command line");
 	fuzz_check(cr == NULL || cr + 2 == p + n, "CR only in the CRLF");
-	if (n >= 4 && memcmp(p, "DATA", 4) == 0)
+	if (n >= 4 && memcmp(p, "DATA", 4) == 0 && !c->pipelining)
 		fuzz_check(!c->refused, "no DATA after a refused RCPT");
 	if (n >= 6 && memcmp(p, "QUIT\r\n", 6) == 0)
 		c->quit = 1;
-	if (n > 0 && p[0] != '\r')
-		snprintf(c->last, sizeof(c->last), "%.*s", (int)(n < 8 ? n : 8),
+	if (n > 5 && memcmp(p, "BDAT ", 5) == 0) {
+		c->bdat = strtoull(p + 5, NULL, 10);
+		fuzz_check(c->bdat > 0, "BDAT of a message");
+	}
+	if (n > 0 && p[0] != '\r' && !c->open) {
+		snprintf(c->cur, sizeof(c->cur), "%.*s", (int)(n < 7 ? n : 7),
 		    p);
+		c->open = 1;
+	}
+	if (cr != NULL) {
+		fuzz_check(c->inflight < FAKE_INFLIGHT, "a bounded group");
+		memcpy(c->sent[(c->head + c->inflight++) % FAKE_INFLIGHT],
+		    c->cur, sizeof(c->cur));
+		c->open = 0;
+	}
 	return 0;
 }
 
@@ -155,12 +184,19 @@ conn_flush(struct conn *c, struct result *res)
 static void
 note_reply(struct conn *c, const char *line, size_t len)
 {
+	const char	*cmd = "";
+
 	if (len < 3 || (len > 3 && line[3] == '-'))
 		return;
-	if (strncmp(c->last, "RCPT", 4) == 0 && memcmp(line, "250", 3) != 0 &&
+	if (c->inflight > 0) {		/* else the greeting */
+		cmd = c->sent[c->head];
+		c->head = (c->head + 1) % FAKE_INFLIGHT;
+		c->inflight--;
+	}
+	if (strncmp(cmd, "RCPT", 4) == 0 && memcmp(line, "250", 3) != 0 &&
 	    memcmp(line, "251", 3) != 0)
 		c->refused = 1;
-	if (strncmp(c->last, "DATA", 4) == 0 && memcmp(line, "354", 3) == 0)
+	if (strncmp(cmd, "DATA", 4) == 0 && memcmp(line, "354", 3) == 0)
 		c->in_body = 1;
 }
 
@@ -256,6 +292,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.auth = auth[data[0] >> 2 & 3];
 	o.pass = PASSWORD;
 	o.passlen = strlen(PASSWORD);
+	o.pipelining = (data[1] & 0x20) != 0;
+	o.chunking = (data[1] & 0x40) != 0;
+	fake.pipelining = o.pipelining;
 
 	memset(&res, 0, sizeof(res));
 	body = data[1] & 8 ? body8 : body7;

@@ -298,8 +298,11 @@ test_tls_and_long_lines_keys(void **state)
 	    "tls_fingerprint = AB:cd:" "00:11:22:33:44:55:66:77:88:99:aa:bb:cc"
 	    ":dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd\n"
 	    "tls_cert_file = client.pem\ntls_key_file = /k/client.key\n"
-	    "[c]\nhost = z\nlong_lines = pass\n");
+	    "[c]\nhost = z\nlong_lines = pass\npipelining = OFF\n"
+	    "chunking = off\n");
 	a = account(&cfg, "a");
+	assert_int_equal(a->pipelining, 1);
+	assert_int_equal(a->chunking, 1);
 	assert_int_equal(a->tls_min_version, 13);
 	assert_int_equal(a->long_lines, LONG_ENCODE);
 	assert_null(a->tls_fingerprint);
@@ -313,7 +316,13 @@ test_tls_and_long_lines_keys(void **state)
 	assert_string_equal(a->tls_cert_file, path);
 	assert_string_equal(a->tls_key_file, "/k/client.key");
 	assert_int_equal(account(&cfg, "c")->long_lines, LONG_PASS);
+	assert_int_equal(account(&cfg, "c")->pipelining, 0);
+	assert_int_equal(account(&cfg, "c")->chunking, 0);
 	config_free(&cfg);
+	load_err("[a]\nhost = x\npipelining = on\n", 3,
+	    "pipelining must be auto or off, not 'on'");
+	load_err("[a]\nhost = x\nchunking = yes\n", 3,
+	    "chunking must be auto or off, not 'yes'");
 	load_err("[a]\nhost = x\ntls_min_version = 1.1\n", 3,
 	    "tls_min_version must be 1.2 or 1.3, not '1.1'");
 	load_err("[a]\nhost = x\nlong_lines = fold\n", 3,

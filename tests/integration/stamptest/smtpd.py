@@ -16,7 +16,13 @@ EHLO keywords per server: dsn=True adds DSN (RFC 3461) and accepts RET/ENVID
 on MAIL and NOTIFY/ORCPT on RCPT (without it they get 555, as from a server
 that does not know them); smtputf8=False drops SMTPUTF8 (aiosmtpd then
 refuses non-ASCII command lines and the SMTPUTF8 parameter); eightbitmime=False
-drops 8BITMIME (a BODY= parameter is still accepted, and recorded).
+drops 8BITMIME (a BODY= parameter is still accepted, and recorded);
+pipelining=True adds PIPELINING (RFC 2920: aiosmtpd reads commands from a
+stream, so pipelined input works anyway); chunking=True adds CHUNKING and
+BDAT (RFC 3030), which aiosmtpd 1.4.3 lacks: exactly n octets are read
+after "BDAT n [LAST]" (and discarded when the command is refused), the
+chunks of the transaction are joined, and LAST delivers them as they are
+(no dot-unstuffing); replies={"BDAT": ...} refuses BDAT.
 
 AUTH PLAIN and LOGIN against one user/password (a wrong password gets
 "535 5.7.8 Authentication credentials invalid"); auth_mechanisms limits what is
@@ -30,6 +36,13 @@ the bytes exactly as received (envelope.original_content: CRLF line ends,
 dot-unstuffed); mail_params (the MAIL parameters exactly as sent, case kept,
 DSN ones included) and rcpt_params (one such list per accepted RCPT).
 aiosmtpd's own mail_options are upper-cased and lack the DSN parameters.
+
+Round trips: for every command line, Session.batches holds how many
+replies the server had sent when the bytes of that line arrived (the
+count when the read that delivered its last byte happened).  Commands
+that a client pipelined share a number; a client in lockstep shows a new
+number for every command.  srv.batch_of() pairs the verbs with them.
+Session.bdat lists the BDAT chunks as received.
 
     with SMTPServer(certs, mode="smtps") as srv:
         ... srv.port ...
@@ -74,6 +87,8 @@ class Session:
     tls_at_auth: List[bool] = field(default_factory=list)
     tls_version: Optional[str] = None
     closed: bool = False
+    batches: List[int] = field(default_factory=list)
+    bdat: List[bytes] = field(default_factory=list)
 
 
 @dataclass
@@ -130,6 +145,10 @@ class _Handler:
                          if r[4:].upper() != "8BITMIME"]
         if self.srv.dsn:
             responses.insert(len(responses) - 1, "250-DSN")
+        if self.srv.pipelining:
+            responses.insert(len(responses) - 1, "250-PIPELINING")
+        if self.srv.chunking:
+            responses.insert(len(responses) - 1, "250-CHUNKING")
         return responses
 
     async def handle_DATA(self, smtp, session, envelope):
@@ -139,12 +158,15 @@ class _Handler:
             return "250 OK (never sent)"
         if r:
             return r
+        self.deliver(smtp, envelope, bytes(envelope.original_content))
+        return "250 OK"
+
+    def deliver(self, smtp, envelope, content):
         self.srv.messages.append(Message(
             envelope.mail_from, list(envelope.rcpt_tos),
-            list(envelope.mail_options), bytes(envelope.original_content),
+            list(envelope.mail_options), content,
             smtp.rec, list(envelope.stamptest_mail),
             list(envelope.stamptest_rcpt)))
-        return "250 OK"
 
 
 class _RecordingSMTP(SMTP):
@@ -156,6 +178,12 @@ class _RecordingSMTP(SMTP):
         self._greeted = False
         self._dropped = False
         self.raw_params = []             # of the MAIL/RCPT being handled
+        self._pushes = 0                 # replies sent so far
+        self._rx = []                    # (end offset, replies sent then)
+        self._rx_total = 0               # bytes received
+        self._rx_used = 0                # bytes handed to the protocol
+        self._rx_i = 0
+        self._chunks = b""               # BDAT chunks of the transaction
         super().__init__(_Handler(server), **kw)
 
     # aiosmtpd 1.4.3 only counts STARTTLS as TLS when deciding whether to
@@ -199,12 +227,27 @@ class _RecordingSMTP(SMTP):
 
         async def readuntil(separator=b"\n"):
             line = await orig(separator)
-            self._record(bytes(line))
+            self._record(bytes(line), self._consume(len(line)))
             return line
         # readline() goes through readuntil() too (AUTH continuations).
         reader.readuntil = readuntil
 
+    def data_received(self, data):
+        self._rx_total += len(data)
+        self._rx.append((self._rx_total, self._pushes))
+        super().data_received(data)
+
+    def _consume(self, n):
+        """n more bytes were read: the replies sent when the last of them
+        arrived."""
+        self._rx_used += n
+        while (self._rx_i < len(self._rx) - 1
+               and self._rx[self._rx_i][0] < self._rx_used):
+            self._rx_i += 1
+        return self._rx[self._rx_i][1] if self._rx else 0
+
     async def push(self, status):
+        self._pushes += 1
         if self._dropped:
             return
         if not self._greeted:
@@ -224,7 +267,9 @@ class _RecordingSMTP(SMTP):
         if self.transport is not None:
             self.transport.abort()
 
-    def _record(self, line):
+    def _record(self, line, batch=0):
+        if self._phase == "command":
+            self.rec.batches.append(batch)
         {"command": self.rec.commands,
          "auth": self.rec.auth_responses,
          "data": self.rec.data_lines}[self._phase].append(line)
@@ -239,7 +284,7 @@ class _RecordingSMTP(SMTP):
             return
         self._drained = True
         for line in bytes(self._reader._buffer).splitlines(keepends=True):
-            self._record(line)
+            self._record(line, self._consume(len(line)))
 
     def eof_received(self):
         self._record_unread()
@@ -292,6 +337,37 @@ class _RecordingSMTP(SMTP):
         return await self._with_params("TO:", arg, DSN_RCPT,
                                        super().smtp_RCPT)
 
+    async def smtp_BDAT(self, arg):
+        """RFC 3030 2: BDAT n [LAST], then exactly n octets, which are
+        read (and dropped) even when the command is refused."""
+        if not self.srv.chunking:
+            return await self.push('500 Error: command "BDAT" not '
+                                   'recognized')
+        words = (arg or "").split()
+        if (not 1 <= len(words) <= 2 or not words[0].isdigit()
+                or (len(words) == 2 and words[1].upper() != "LAST")):
+            return await self.push("501 5.5.4 Syntax: BDAT n [LAST]")
+        n, last = int(words[0]), len(words) == 2
+        data = await self._reader.readexactly(n) if n else b""
+        self._consume(n)
+        self.rec.bdat.append(bytes(data))
+        if await self.check_auth_needed("BDAT"):
+            return
+        if not self.envelope.rcpt_tos:
+            return await self.push("503 5.5.1 Error: need RCPT command")
+        r = self.srv.replies.get("BDAT")
+        if r:
+            self._chunks = b""
+            self._set_rset_state()
+            return await self.push(r)
+        self._chunks += data
+        if not last:
+            return await self.push("250 2.0.0 %d octets received" % n)
+        self.event_handler.deliver(self, self.envelope, self._chunks)
+        self._chunks = b""
+        self._set_post_data_state()
+        return await self.push("250 2.0.0 OK: %d octets" % n)
+
     async def smtp_DATA(self, arg):
         self._phase = "data"
         try:
@@ -305,7 +381,7 @@ class SMTPServer:
                  password="secret", auth_mechanisms=("PLAIN", "LOGIN"),
                  cert="server", replies=None, advertise_auth_in_clear=True,
                  hostname="mx.test", dsn=False, smtputf8=True,
-                 eightbitmime=True):
+                 eightbitmime=True, pipelining=False, chunking=False):
         if mode not in MODES:
             raise ValueError(mode)
         if mode != "plain-no-starttls" and certs is None:
@@ -317,6 +393,8 @@ class SMTPServer:
         self.replies = dict(replies or {})
         self.dsn = dsn
         self.eightbitmime = eightbitmime
+        self.pipelining = pipelining
+        self.chunking = chunking
         self.sessions: List[Session] = []
         self.messages: List[Message] = []
         self.errors: List[BaseException] = []
@@ -451,6 +529,13 @@ class SMTPServer:
         """The command words, upper case: ["EHLO", "AUTH", "MAIL", ...]."""
         return [c.split(None, 1)[0].upper().decode("ascii", "replace")
                 if c.strip() else "" for c in self.commands]
+
+    def batch_of(self):
+        """[(verb, replies sent when it arrived)] over all sessions."""
+        return [(c.split(None, 1)[0].upper().decode("ascii", "replace")
+                 if c.strip() else "", b)
+                for s in self.sessions for c, b in zip(s.commands,
+                                                        s.batches)]
 
     def auth_commands(self):
         return [c for c in self.commands if c[:4].upper() == b"AUTH"]
