@@ -2,6 +2,7 @@
  * tls.c - OpenSSL, verified, over a non-blocking socket.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <ctype.h>
 #include <errno.h>
 #include <poll.h>
@@ -30,6 +31,7 @@ struct tls {
 	int		 cert_requested; /* the server asked for ours */
 	int		 got_data;	/* a read has returned bytes */
 	int		 pin_failed;	/* the leaf is not the pinned one */
+	int		 check_only;	/* tls_check: only what the user set */
 	char		 seen[FPR_TEXT]; /* the server's, when pin_failed */
 };
 
@@ -213,6 +215,46 @@ client_cert(struct tls *t, const struct tls_opts *o, struct result *res)
 	return 0;
 }
 
+/* Does dir hold c_rehash links ("1a2b3c4d.0")?  Then lookups work. */
+static int
+has_hash_links(const char *dir)
+{
+	DIR		*d;
+	struct dirent	*e;
+	size_t		 n;
+	int		 found = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while (!found && (e = readdir(d)) != NULL) {
+		n = strlen(e->d_name);
+		found = n == 10 && e->d_name[8] == '.' &&
+		    strspn(e->d_name, "0123456789abcdef") == 8;
+	}
+	closedir(d);
+	return found;
+}
+
+/*
+ * The system store.  Its hashed directory (kept by Debian's
+ * update-ca-certificates) is searched lazily, one CA per handshake;
+ * the bundle file that SSL_CTX_set_default_verify_paths adds is parsed
+ * whole, some 25 ms of CPU for every message.  SSL_CERT_FILE set, or no
+ * usable directory: OpenSSL's defaults, as before.
+ */
+static int
+system_store(SSL_CTX *ctx)
+{
+	const char	*dir = getenv(X509_get_default_cert_dir_env());
+
+	if (dir == NULL)
+		dir = X509_get_default_cert_dir();
+	if (getenv(X509_get_default_cert_file_env()) == NULL &&
+	    has_hash_links(dir))
+		return SSL_CTX_load_verify_dir(ctx, dir);
+	return SSL_CTX_set_default_verify_paths(ctx);
+}
+
 /* Where the chain is checked: the pin, tls_trust_file, or the system. */
 static int
 trust_setup(struct tls *t, const struct tls_opts *o, struct result *res)
@@ -228,7 +270,9 @@ trust_setup(struct tls *t, const struct tls_opts *o, struct result *res)
 			return result_fail(res, EX_CONFIG, "cannot load "
 			    "tls_trust_file %s: %s", o->trust_file,
 			    ssl_reason());
-	} else if (SSL_CTX_set_default_verify_paths(t->ctx) != 1)
+	} else if (t->check_only)
+		return 0;	/* nothing configured to check; see tls_check */
+	else if (system_store(t->ctx) != 1)
 		return result_fail(res, EX_CONFIG, "cannot load the system "
 		    "CA certificates: %s", ssl_reason());
 	return 0;
@@ -400,6 +444,7 @@ tls_check(const struct tls_opts *o, struct result *res)
 
 	memset(&t, 0, sizeof(t));
 	t.o = *o;
+	t.check_only = 1;
 	ERR_clear_error();
 	rv = ctx_setup(&t, o, "TLS", res);
 	SSL_CTX_free(t.ctx);

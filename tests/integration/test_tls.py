@@ -509,3 +509,49 @@ def test_starttls_stripped_by_man_in_the_middle(tls_server, config_for, run):
         assert s not in sent, (s, sent)
     srv.settle()
     assert srv.auth_commands() == [] and srv.messages == []
+
+
+# -- the system store: SSL_CERT_DIR (hashed, searched lazily), SSL_CERT_FILE --
+
+def _hashed_dir(tmp_path, certs, rehash=True):
+    import shutil
+    import subprocess
+    d = tmp_path / "cadir"
+    d.mkdir()
+    shutil.copy(certs.ca_pem, d / "testca.pem")
+    if rehash:
+        subprocess.run(["openssl", "rehash", str(d)], check=True)
+    return d
+
+
+def test_system_store_hashed_directory(smtps, config_for, run, env, certs,
+                                       tmp_path):
+    """No tls_trust_file: the CA is found in the system store's hashed
+    directory (the fast path: no bundle parsed)."""
+    d = _hashed_dir(tmp_path, certs)
+    cfg = config_for(smtps, tls_trust_file=None)
+    r = run(["a@x.org"], SIMPLE, cfg, env=dict(env, SSL_CERT_DIR=str(d)))
+    assert_sent(r, smtps, ["a@x.org"], R.crlf(SIMPLE))
+
+
+def test_system_store_cert_file_is_honoured(smtps, config_for, run, env,
+                                            certs, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    cfg = config_for(smtps, tls_trust_file=None)
+    r = run(["a@x.org"], SIMPLE, cfg,
+            env=dict(env, SSL_CERT_FILE=certs.ca_pem, SSL_CERT_DIR=str(empty)))
+    assert_sent(r, smtps, ["a@x.org"], R.crlf(SIMPLE))
+
+
+def test_system_store_without_hash_links_falls_back(smtps, config_for, run,
+                                                    env, certs, tmp_path):
+    """A directory without c_rehash links cannot be searched: OpenSSL's
+    defaults are used, which do not hold the test CA, so: refused."""
+    d = _hashed_dir(tmp_path, certs, rehash=False)
+    cfg = config_for(smtps, tls_trust_file=None)
+    r = run(["a@x.org"], SIMPLE, cfg, env=dict(env, SSL_CERT_DIR=str(d)))
+    assert_exit(r, 69)
+    assert "certificate" in error_line(r).lower(), error_line(r)
+    smtps.settle()
+    assert smtps.messages == []
