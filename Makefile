@@ -102,7 +102,7 @@ fuzz-build: deps
 FUZZ_LINK = $(if $(filter fuzz_smtp,$(@F)),$(filter-out $(BUILD)/conn.o,\
 	    $(LIBOBJS)),$(LIBOBJS))
 
-$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(LIBOBJS) | $(BUILD)
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h tests/unit/lines.h $(LIBOBJS) | $(BUILD)
 	$(CC) $(ALL_CPPFLAGS) -Itests/fuzz $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ \
 	    $< $(FUZZ_LINK) $(PKG_LIBS)
 

@@ -129,21 +129,6 @@ cfail(struct parse *p, int line, const char *fmt, ...)
 	    msg);
 }
 
-/* a + "/" + b, allocated. */
-static char *
-path_join(const char *a, size_t alen, const char *b, struct result *res)
-{
-	size_t	 blen = strlen(b);
-	char	*s;
-
-	if ((s = xmalloc(alen + 1 + blen + 1, res)) == NULL)
-		return NULL;
-	memcpy(s, a, alen);
-	s[alen] = '/';
-	memcpy(s + alen + 1, b, blen + 1);
-	return s;
-}
-
 /* Control bytes other than TAB; white space too unless allowed. */
 static int
 bad_chars(const char *v, int space_ok)
@@ -352,8 +337,9 @@ check_path(struct parse *p, const char *key, const char *v)
 	if (v[0] == '/' || (slash = strrchr(p->path, '/')) == NULL)
 		return xstrdup(v, &p->res);
 	if (slash == p->path)
-		return path_join("", 0, v, &p->res);
-	return path_join(p->path, (size_t)(slash - p->path), v, &p->res);
+		return str_join("", 0, '/', v, &p->res);
+	return str_join(p->path, (size_t)(slash - p->path), '/', v,
+	    &p->res);
 }
 
 static int
@@ -893,16 +879,17 @@ user_config(struct result *res)
 
 	dir = getenv("XDG_CONFIG_HOME");
 	if (dir != NULL && dir[0] == '/')	/* relative: ignore (XDG) */
-		return path_join(dir, strlen(dir), USER_CONFIG, res);
+		return str_join(dir, strlen(dir), '/', USER_CONFIG, res);
 	home = getenv("HOME");
 	if ((home == NULL || home[0] == '\0') &&
 	    (pw = getpwuid(getuid())) != NULL)
 		home = pw->pw_dir;
 	if (home == NULL || home[0] == '\0')
 		return NULL;
-	if ((cfgdir = path_join(home, strlen(home), ".config", res)) == NULL)
+	if ((cfgdir = str_join(home, strlen(home), '/', ".config",
+	    res)) == NULL)
 		return NULL;
-	path = path_join(cfgdir, strlen(cfgdir), USER_CONFIG, res);
+	path = str_join(cfgdir, strlen(cfgdir), '/', USER_CONFIG, res);
 	free(cfgdir);
 	return path;
 }

@@ -39,19 +39,13 @@ static char *
 qualify(const char *a, const char *domain, struct result *res)
 {
 	size_t	 la = strlen(a), ld = strlen(domain);
-	char	*q;
 
 	if (la + 1 + ld > ADDR_MAX) {
 		result_fail(res, EX_DATAERR, "address \"%s@%s\" is longer than "
 		    "%d bytes", a, domain, ADDR_MAX);
 		return NULL;
 	}
-	if ((q = xmalloc(la + 1 + ld + 1, res)) == NULL)
-		return NULL;
-	memcpy(q, a, la);
-	q[la] = '@';
-	memcpy(q + la + 1, domain, ld + 1);
-	return q;
+	return str_join(a, la, '@', domain, res);
 }
 
 /*

@@ -77,7 +77,8 @@ struct session {
 	int			 bdat;		/* BDAT LAST instead of DATA */
 	int			 sized;		/* size is known */
 	unsigned long long	 size;		/* for SIZE= */
-	unsigned long long	 wire;		/* for BDAT: the exact bytes */
+	unsigned long long	 wire;		/* the exact bytes (exact_size) */
+	int			 wired;		/* wire is known */
 	struct params		 p;		/* MAIL and RCPT parameters */
 	size_t			 rcpt;		/* next recipient */
 	size_t			 nrefused;
@@ -285,43 +286,7 @@ decide_auth(struct session *s)
 	return refuse(s, 0);
 }
 
-/*
- * SIZE= must not understate the message: when the body goes
- * quoted-printable (rare: a line over 998 octets), count what the
- * encoder makes of it, one more pass over the spool.
- */
-static int
-qp_body_size(const struct smtp_msg *m, unsigned long long *size,
-    struct result *res)
-{
-	struct qp	 q;
-	char		*in, *out;
-	off_t		 off;
-	ssize_t		 n = 0;
-	int		 r = -1;
-
-	in = xmalloc(SMTP_QP_IN, res);
-	out = xmalloc(QP_OUT_MAX(SMTP_QP_IN), res);
-	if (in == NULL || out == NULL)
-		goto out;
-	qp_init(&q);
-	*size = m->hdrlen;
-	for (off = m->body_off; off < m->msg->size; off += n) {
-		if ((n = msg_read_at(m->msg, off, in, SMTP_QP_IN, res)) <= 0) {
-			if (n == 0)
-				result_fail(res, EX_IOERR, "the message "
-				    "changed while it was being read");
-			goto out;
-		}
-		*size += qp_encode(&q, in, (size_t)n, out);
-	}
-	*size += qp_finish(&q, out);
-	r = 0;
-out:
-	free(in);
-	free(out);
-	return r;
-}
+static int	 exact_size(struct session *);
 
 /* The size for SIZE=, once; a server limit it exceeds ends here. */
 static int
@@ -332,9 +297,13 @@ mail_size(struct session *s)
 	s->sized = 1;
 	s->size = s->m->hdrlen + (unsigned long long)(s->m->msg->size -
 	    s->m->body_off);
-	if ((s->caps & CAP_SIZE) && s->m->body_qp &&
-	    qp_body_size(s->m, &s->size, s->res) == -1)
-		return -1;
+	/* Quoted-printable can triple the body: SIZE= must not understate
+	 * it, so count it exactly (rare: a line over 998 octets). */
+	if ((s->caps & CAP_SIZE) && s->m->body_qp) {
+		if (exact_size(s) == -1)
+			return -1;
+		s->size = s->wire;
+	}
 	if ((s->caps & CAP_SIZE) && s->size_max > 0 && s->size > s->size_max)
 		return result_fail(s->res, EX_UNAVAILABLE, "MAIL: the message "
 		    "(%llu bytes) is larger than the server accepts (%llu)",
@@ -534,6 +503,16 @@ wire_size(struct session *s, unsigned long long *n)
 	return r;
 }
 
+/* wire_size into s->wire, once: for BDAT and for a QP body's SIZE=. */
+static int
+exact_size(struct session *s)
+{
+	if (s->wired)
+		return 0;
+	s->wired = 1;
+	return wire_size(s, &s->wire);
+}
+
 static void
 sending(struct session *s, const char *stage)
 {
@@ -661,7 +640,7 @@ send_group(struct session *s)
 	    s->m->nrcpts == 1;
 	/* Local failures and a SIZE refusal before anything is sent. */
 	if (mail_size(s) == -1 ||
-	    (s->bdat && wire_size(s, &s->wire) == -1))
+	    (s->bdat && exact_size(s) == -1))
 		return -1;
 	log_trace("pipelining: %s%zu RCPT, %s", s->state == S_AUTH ?
 	    "AUTH, MAIL, " : "MAIL, ", s->m->nrcpts, s->bdat ?

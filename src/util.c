@@ -101,6 +101,21 @@ str_append(char *dst, size_t n, const char *src)
 		str_copy(dst + len, n - len, src);
 }
 
+char *
+str_join(const char *a, size_t alen, char sep, const char *b,
+    struct result *res)
+{
+	size_t	 blen = strlen(b);
+	char	*s;
+
+	if ((s = xmalloc(alen + 1 + blen + 1, res)) == NULL)
+		return NULL;
+	memcpy(s, a, alen);
+	s[alen] = sep;
+	memcpy(s + alen + 1, b, blen + 1);
+	return s;
+}
+
 size_t
 b64_encode(const void *in, size_t len, char *out)
 {

@@ -26,6 +26,10 @@ ssize_t	 write_all(int fd, const void *, size_t);
 void	 str_copy(char *dst, size_t n, const char *src);
 void	 str_append(char *dst, size_t n, const char *src);
 
+/* a (alen bytes) + sep + b, allocated; NULL with EX_OSERR. */
+char	*str_join(const char *a, size_t alen, char sep, const char *b,
+	    struct result *);
+
 /* base64 (OpenSSL EVP) of len bytes into out, which needs
  * B64_LEN(len) bytes; NUL-terminated.  Returns the length. */
 #define B64_LEN(n)	(4 * (((n) + 2) / 3) + 1)

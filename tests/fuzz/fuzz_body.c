@@ -16,6 +16,7 @@
  */
 #include "body.h"
 #include "fuzz.h"
+#include "../unit/lines.h"
 
 /* The wire form back: CRLF -> LF, a doubled leading dot undone. */
 static size_t
@@ -42,25 +43,6 @@ unstuff(const char *w, size_t n, int stuff, char *out)
 		out[o++] = w[i++];
 		bol = 0;
 	}
-	return o;
-}
-
-/* Every line end (LF, CRLF, bare CR) as LF, and a final LF. */
-static size_t
-normalise(const char *in, size_t n, char *out)
-{
-	size_t	 i, o = 0;
-
-	for (i = 0; i < n; i++) {
-		if (in[i] == '\r') {
-			out[o++] = '\n';
-			if (i + 1 < n && in[i + 1] == '\n')
-				i++;
-		} else
-			out[o++] = in[i];
-	}
-	if (o > 0 && out[o - 1] != '\n')
-		out[o++] = '\n';
 	return o;
 }
 

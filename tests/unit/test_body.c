@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "body.h"
+#include "lines.h"
 
 /* Filter in (cut into chunks of at most chunk bytes), then finish. */
 static size_t
@@ -112,25 +113,6 @@ unstuff(const char *w, size_t n, char *out)
 		out[o++] = w[i++];
 		bol = 0;
 	}
-	return o;
-}
-
-/* Input with every line end as LF and a final LF added. */
-static size_t
-normalise(const char *in, size_t n, char *out)
-{
-	size_t	 i, o = 0;
-
-	for (i = 0; i < n; i++) {
-		if (in[i] == '\r') {
-			out[o++] = '\n';
-			if (i + 1 < n && in[i + 1] == '\n')
-				i++;
-		} else
-			out[o++] = in[i];
-	}
-	if (o > 0 && out[o - 1] != '\n')
-		out[o++] = '\n';
 	return o;
 }
 

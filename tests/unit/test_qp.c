@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "qp.h"
+#include "lines.h"
 
 #define BIG	4000
 
@@ -208,25 +209,6 @@ decode(const char *w, size_t n, char *out)
 			out[o++] = '\n';
 		i = end + 2;
 	}
-	return o;
-}
-
-/* The input with every line end made LF and a final one added. */
-static size_t
-normalise(const char *in, size_t n, char *out)
-{
-	size_t	 i, o = 0;
-
-	for (i = 0; i < n; i++) {
-		if (in[i] == '\r') {
-			out[o++] = '\n';
-			if (i + 1 < n && in[i + 1] == '\n')
-				i++;
-		} else
-			out[o++] = in[i];
-	}
-	if (o > 0 && out[o - 1] != '\n')
-		out[o++] = '\n';
 	return o;
 }
 
