@@ -45,7 +45,8 @@
 enum key {
 	K_HOST, K_PORT, K_TLS, K_USER, K_FROM, K_AUTH, K_TRUST, K_TIMEOUT,
 	K_DOMAIN, K_PWCMD, K_PW, K_DEFAULT, K_QUALIFY, K_ALIASES, K_SETFROM,
-	K_FPR, K_CERT, K_KEY, K_TLSMIN, K_LONG, K_PIPE, K_CHUNK, K_NKEYS
+	K_FPR, K_CERT, K_KEY, K_TLSMIN, K_LONG, K_PIPE, K_CHUNK,
+	K_AUTHZID, K_QUEUE, K_QDIR, K_RESUME, K_NKEYS
 };
 
 struct section {
@@ -83,6 +84,7 @@ static char	*check_fpr(struct parse *, const char *, const char *);
 static char	*check_tlsmin(struct parse *, const char *, const char *);
 static char	*check_long(struct parse *, const char *, const char *);
 static char	*check_autooff(struct parse *, const char *, const char *);
+static char	*check_yesno(struct parse *, const char *, const char *);
 
 static const struct keydef {
 	const char	*name;
@@ -110,6 +112,10 @@ static const struct keydef {
 	[K_LONG] =	{ "long_lines",		check_long },
 	[K_PIPE] =	{ "pipelining",		check_autooff },
 	[K_CHUNK] =	{ "chunking",		check_autooff },
+	[K_AUTHZID] =	{ "authzid",		check_text },
+	[K_QUEUE] =	{ "queue",		check_yesno },
+	[K_QDIR] =	{ "queue_dir",		check_path },
+	[K_RESUME] =	{ "tls_resume",		check_autooff },
 };
 
 /* Record "FILE:LINE: ..." unless an error is recorded already. */
@@ -233,9 +239,14 @@ check_tls(struct parse *p, const char *key, const char *v)
 static char *
 check_auth(struct parse *p, const char *key, const char *v)
 {
-	static const char *const c[] = { "auto", "plain", "login", NULL };
+	static const char *const c[] = { "auto", "plain", "login",
+	    "cram-md5", "digest-md5", "scram-sha-1", "scram-sha-256",
+	    "scram-sha-1-plus", "scram-sha-256-plus", "xoauth2",
+	    "oauthbearer", "external", NULL };
 
-	return check_choice(p, key, v, c, "auto, plain or login");
+	return check_choice(p, key, v, c, "auto, plain, login, cram-md5, "
+	    "digest-md5, scram-sha-1, scram-sha-256, scram-sha-1-plus, "
+	    "scram-sha-256-plus, xoauth2, oauthbearer or external");
 }
 
 static char *
@@ -262,7 +273,16 @@ check_long(struct parse *p, const char *key, const char *v)
 	return check_choice(p, key, v, c, "encode, pass or refuse");
 }
 
-/* pipelining, chunking: a protocol shortcut (DESIGN.md 4) or not. */
+/* queue: a switch. */
+static char *
+check_yesno(struct parse *p, const char *key, const char *v)
+{
+	static const char *const c[] = { "yes", "no", NULL };
+
+	return check_choice(p, key, v, c, "yes or no");
+}
+
+/* pipelining, chunking, tls_resume: a protocol shortcut (DESIGN.md 4) or not. */
 static char *
 check_autooff(struct parse *p, const char *key, const char *v)
 {
@@ -715,6 +735,10 @@ set_choices(struct account *a, const struct parse *p,
 	a->pipelining = v == NULL || strcmp(v, "off") != 0;
 	v = effective(p, sec, K_CHUNK, NULL);
 	a->chunking = v == NULL || strcmp(v, "off") != 0;
+	v = effective(p, sec, K_RESUME, NULL);
+	a->tls_resume = v == NULL || strcmp(v, "off") != 0;
+	v = effective(p, sec, K_QUEUE, NULL);
+	a->queue = v != NULL && strcmp(v, "yes") == 0;
 }
 
 static int
@@ -763,7 +787,9 @@ build_account(struct account *a, const struct parse *p,
 	    res) == -1 ||
 	    dup_opt(&a->tls_cert_file, effective(p, sec, K_CERT, NULL),
 	    res) == -1 ||
-	    dup_opt(&a->tls_key_file, effective(p, sec, K_KEY, NULL), res) == -1)
+	    dup_opt(&a->tls_key_file, effective(p, sec, K_KEY, NULL), res) == -1 ||
+	    dup_opt(&a->authzid, effective(p, sec, K_AUTHZID, NULL), res) == -1 ||
+	    dup_opt(&a->queue_dir, effective(p, sec, K_QDIR, NULL), res) == -1)
 		return -1;
 	return 0;
 }
@@ -1078,6 +1104,8 @@ account_free(struct account *a)
 	free(a->tls_fingerprint);
 	free(a->tls_cert_file);
 	free(a->tls_key_file);
+	free(a->authzid);
+	free(a->queue_dir);
 	free(a->file);
 	memset(a, 0, sizeof(*a));
 }

@@ -47,7 +47,9 @@ struct account {
 	char		*user;		/* NULL: no AUTH */
 	char		*from;		/* envelope sender when no -f; or a
 					   pattern (config_is_pattern) */
-	char		*auth;		/* "auto" (default), "plain", "login" */
+	char		*auth;		/* "auto" (default) or a mechanism,
+					   lower case ("scram-sha-256") */
+	char		*authzid;	/* PLAIN authorization identity, or NULL */
 	char		*tls_trust_file; /* NULL: system CA store */
 	int		 timeout;	/* seconds, per reply; default 300 */
 	char		*domain;	/* EHLO name; NULL: "localhost" */
@@ -64,6 +66,9 @@ struct account {
 	enum long_lines	 long_lines;	/* default LONG_ENCODE */
 	int		 pipelining;	/* 1 (auto, default): when offered */
 	int		 chunking;	/* 1 (auto, default): when offered */
+	int		 tls_resume;	/* 1 (auto, default): session tickets */
+	int		 queue;		/* queue = yes: keep on EX_TEMPFAIL */
+	char		*queue_dir;	/* NULL: the default (queue.h) */
 	char		*file;		/* config file path (for messages) */
 	int		 line;		/* line of the section header */
 };

@@ -273,7 +273,7 @@ static int
 decide_auth(struct session *s)
 {
 	if (s->r.code == 235) {
-		next(s, S_MAIL);
+		next(s, s->o->auth_only ? S_QUIT : S_MAIL);
 		return 0;
 	}
 	/* 334: the next response.  PLAIN has one, LOGIN two.  Not when
@@ -668,7 +668,8 @@ enter(struct session *s)
 		return enter_dry(s);
 	/* The group starts at MAIL, or at AUTH when PLAIN's single
 	 * round trip allows it (RFC 4954 4); LOGIN waits for its 334s. */
-	group = s->o->pipelining && (s->caps & CAP_PIPELINING) &&
+	group = !s->o->auth_only && s->o->pipelining &&
+	    (s->caps & CAP_PIPELINING) &&
 	    s->m->nrcpts <= SMTP_PIPE_RCPTS && (s->state == S_MAIL ||
 	    (s->state == S_AUTH && s->mech == MECH_PLAIN));
 	return group ? send_group(s) : enter_state(s);
@@ -731,7 +732,7 @@ decide_ehlo(struct session *s)
 		next(s, S_STARTTLS);
 		return 0;
 	}
-	if (choose_params(s) == -1)
+	if (!s->o->auth_only && choose_params(s) == -1)
 		return -1;
 	if (s->o->user != NULL) {
 		if (choose_mech(s) == -1)
@@ -862,8 +863,15 @@ smtp_send(const struct smtp_opts *o, const struct smtp_msg *m,
 	s->info = info;
 	s->res = res;
 	s->state = S_GREETING;
-	if (params_init(&s->p, m, res) == -1 || check_addrs(m, res) == -1 ||
-	    connect_server(s) == -1)
+	if (o->auth_only && o->user == NULL) {
+		result_fail(res, EX_CONFIG, "no user = in the account: "
+		    "nothing to authenticate");
+		goto out;
+	}
+	if (!o->auth_only && (params_init(&s->p, m, res) == -1 ||
+	    check_addrs(m, res) == -1))
+		goto out;
+	if (connect_server(s) == -1)
 		goto out;
 	while (s->state != S_QUIT)
 		if (enter(s) == -1 || read_reply(s) == -1 || decide(s) == -1)

@@ -48,6 +48,8 @@ struct smtp_opts {
 	int		 pipelining;	/* RFC 2920 when offered; 0: lockstep */
 	int		 chunking;	/* RFC 3030 BDAT when offered (and
 					   PIPELINING), one recipient */
+	int		 auth_only;	/* stop after AUTH succeeds (235):
+					   no transaction, m may be NULL */
 };
 
 struct smtp_msg {
@@ -73,7 +75,8 @@ struct smtp_info {
 };
 
 /*
- * Submit the message.  0 when the server said 250 to the end of data;
+ * Submit the message (with opts.auth_only: only authenticate; 0 after
+ * 235).  0 when the server said 250 to the end of data;
  * otherwise -1 with the exit status, stage and server words in res.
  * res->smtpcode/smtpmsg hold the last reply either way.
  */

@@ -299,7 +299,9 @@ test_tls_and_long_lines_keys(void **state)
 	    ":dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd\n"
 	    "tls_cert_file = client.pem\ntls_key_file = /k/client.key\n"
 	    "[c]\nhost = z\nlong_lines = pass\npipelining = OFF\n"
-	    "chunking = off\n");
+	    "chunking = off\ntls_resume = off\nqueue = yes\n"
+	    "queue_dir = /var/q\nauth = SCRAM-SHA-256-PLUS\n"
+	    "authzid = boss\n");
 	a = account(&cfg, "a");
 	assert_int_equal(a->pipelining, 1);
 	assert_int_equal(a->chunking, 1);
@@ -318,6 +320,17 @@ test_tls_and_long_lines_keys(void **state)
 	assert_int_equal(account(&cfg, "c")->long_lines, LONG_PASS);
 	assert_int_equal(account(&cfg, "c")->pipelining, 0);
 	assert_int_equal(account(&cfg, "c")->chunking, 0);
+	assert_int_equal(a->tls_resume, 1);
+	assert_int_equal(a->queue, 0);
+	assert_null(a->queue_dir);
+	assert_null(a->authzid);
+	assert_string_equal(a->auth, "auto");
+	a = account(&cfg, "c");
+	assert_int_equal(a->tls_resume, 0);
+	assert_int_equal(a->queue, 1);
+	assert_string_equal(a->queue_dir, "/var/q");
+	assert_string_equal(a->auth, "scram-sha-256-plus");
+	assert_string_equal(a->authzid, "boss");
 	config_free(&cfg);
 	load_err("[a]\nhost = x\npipelining = on\n", 3,
 	    "pipelining must be auto or off, not 'on'");
@@ -381,8 +394,14 @@ static const struct bad {
 	    "timeout must be a number from 1 to 86400, not '86401'" },
 	{ "[a]\nhost = x\ntls = ssl\n", 3,
 	    "tls must be smtps or starttls, not 'ssl'" },
-	{ "[a]\nhost = x\nauth = cram-md5\n", 3,
-	    "auth must be auto, plain or login, not 'cram-md5'" },
+	{ "[a]\nhost = x\nauth = gssapi\n", 3,
+	    "auth must be auto, plain, login, cram-md5, digest-md5, "
+	    "scram-sha-1, scram-sha-256, scram-sha-1-plus, scram-sha-256-plus, "
+	    "xoauth2, oauthbearer or external, not 'gssapi'" },
+	{ "[a]\nhost = x\nqueue = on\n", 3,
+	    "queue must be yes or no, not 'on'" },
+	{ "[a]\nhost = x\ntls_resume = no\n", 3,
+	    "tls_resume must be auto or off, not 'no'" },
 	{ "[a]\nhost = x\nset_from_header = yes\n", 3,
 	    "set_from_header must be auto, on or off, not 'yes'" },
 	{ "[defaults]\nqualify_domain = @example.org\n", 2,
