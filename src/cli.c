@@ -34,6 +34,12 @@ const char cli_usage[] =
 "  -bs         speak SMTP on standard input and output; each message is\n"
 "              submitted before its end of data is answered\n"
 "  -bp         list the queue (mailq);  -q  run it;  -bi  no-op\n"
+"  --queue-drop ID            remove one message from the queue\n"
+"  --password set|clear|check [ACCOUNT]\n"
+"              store, remove or try the account's password (Secret\n"
+"              Service)\n"
+"  --import-msmtprc [FILE]    print a stamp.ini for an msmtprc\n"
+"  --doctor [ACCOUNT]         check the account's server and settings\n"
 "  --version   print the version;  --help  print this text\n"
 "\n"
 "Other sendmail flags that callers pass (-oem, -odi, -O k=v, ...)\n"
@@ -229,16 +235,74 @@ parse_flags(struct cli *c, int argc, char *const argv[], int *i,
 	return 0;
 }
 
-static int
-parse_long(struct cli *c, const char *arg, struct result *res)
+/* The argument of a long option: "--opt=value" or the next word. */
+static const char *
+long_arg(const char *eq, int argc, char *const argv[], int *i, int need)
 {
-	if (strcmp(arg, "--version") == 0)
-		c->mode = CLI_VERSION;
-	else if (strcmp(arg, "--help") == 0)
-		c->mode = CLI_HELP;
-	else
+	if (eq != NULL)
+		return eq + 1;
+	if (*i + 1 < argc && (need || argv[*i + 1][0] != '-'))
+		return argv[++*i];
+	return NULL;
+}
+
+static const struct lopt {
+	const char	*name;
+	enum cli_mode	 mode;
+	int		 arg;		/* 0 none, 1 optional, 2 required */
+} lopts[] = {
+	{ "--version", CLI_VERSION, 0 },
+	{ "--help", CLI_HELP, 0 },
+	{ "--queue-drop", CLI_QUEUE_DROP, 2 },
+	{ "--password", CLI_PASSWORD, 2 },
+	{ "--import-msmtprc", CLI_IMPORT_MSMTPRC, 1 },
+	{ "--doctor", CLI_DOCTOR, 1 },
+};
+
+static void
+set_long(struct cli *c, enum cli_mode m, const char *v)
+{
+	c->mode = m;
+	if (m == CLI_QUEUE_DROP)
+		c->queue_id = v;
+	else if (m == CLI_PASSWORD)
+		c->password_action = v;
+	else if (m == CLI_IMPORT_MSMTPRC)
+		c->msmtprc = v;
+	else if (m == CLI_DOCTOR && v != NULL)
+		c->account = v;
+}
+
+static int
+parse_long(struct cli *c, int argc, char *const argv[], int *i,
+    struct result *res)
+{
+	const char	*a = argv[*i], *eq = strchr(a, '='), *v = NULL;
+	size_t		 n = eq != NULL ? (size_t)(eq - a) : strlen(a), k;
+
+	for (k = 0; k < NITEMS(lopts); k++)
+		if (strlen(lopts[k].name) == n &&
+		    strncmp(a, lopts[k].name, n) == 0)
+			break;
+	if (k == NITEMS(lopts))
 		return result_fail(res, EX_USAGE,
-		    "unknown option %s (see stamp --help)", arg);
+		    "unknown option %.*s (see stamp --help)", (int)n, a);
+	if (eq != NULL && lopts[k].arg == 0)
+		return result_fail(res, EX_USAGE, "option %s takes no "
+		    "argument", lopts[k].name);
+	if (lopts[k].arg > 0 && (v = long_arg(eq, argc, argv, i,
+	    lopts[k].arg == 2)) == NULL && lopts[k].arg == 2)
+		return result_fail(res, EX_USAGE, "option %s needs an "
+		    "argument", lopts[k].name);
+	if (lopts[k].mode == CLI_PASSWORD) {
+		if (strcmp(v, "set") != 0 && strcmp(v, "clear") != 0 &&
+		    strcmp(v, "check") != 0)
+			return result_fail(res, EX_USAGE, "--password %s: "
+			    "the action is set, clear or check", v);
+		if (*i + 1 < argc && argv[*i + 1][0] != '-')
+			c->account = argv[++*i];
+	}
+	set_long(c, lopts[k].mode, v);
 	return 0;
 }
 
@@ -260,7 +324,7 @@ cli_parse(struct cli *c, int argc, char *const argv[], struct result *res)
 		if (opts && strcmp(a, "--") == 0) {
 			opts = 0;
 		} else if (opts && a[0] == '-' && a[1] == '-') {
-			if (parse_long(c, a, res) == -1)
+			if (parse_long(c, argc, argv, &i, res) == -1)
 				return -1;
 		} else if (opts && a[0] == '-' && a[1] != '\0') {
 			if (parse_flags(c, argc, argv, &i, res) == -1)

@@ -24,7 +24,11 @@ enum cli_mode {
 	CLI_SMTP,		/* -bs: SMTP on stdin/stdout (bs.h) */
 	CLI_QUEUE_LIST,		/* -bp, or the name "mailq" */
 	CLI_QUEUE_RUN,		/* -q[arg]: run the queue */
-	CLI_NEWALIASES		/* -bi, or the name "newaliases": no-op */
+	CLI_NEWALIASES,		/* -bi, or the name "newaliases": no-op */
+	CLI_QUEUE_DROP,		/* --queue-drop ID */
+	CLI_PASSWORD,		/* --password set|clear|check [ACCOUNT] */
+	CLI_IMPORT_MSMTPRC,	/* --import-msmtprc [FILE] */
+	CLI_DOCTOR		/* --doctor [ACCOUNT] */
 };
 
 struct cli {
@@ -41,6 +45,11 @@ struct cli {
 	const char	*envid;		/* -V: DSN ENVID= */
 	const char	*queue_arg;	/* -q: the rest of the word ("30m",
 					   "Iabc", ""); NULL without -q */
+	const char	*queue_id;	/* --queue-drop ID */
+	const char	*password_action; /* --password: "set", "clear",
+					   "check" */
+	const char	*msmtprc;	/* --import-msmtprc FILE, or NULL:
+					   ~/.msmtprc */
 	char		**rcpts;	/* recipients from argv (unchecked) */
 	size_t		 nrcpts;
 };
@@ -53,6 +62,12 @@ struct cli {
  * -q takes only what is glued to it: -q, -q30m, -q1h30m, -qp[time], -qf,
  * -q[!]I|R|S|Q|L<substr>, -qG<name> (sendmail 8, Postfix); anything else
  * is EX_USAGE.  Modes other than send ignore recipients.
+ *
+ * Long options: --version, --help; --queue-drop ID; --password ACTION
+ * [ACCOUNT] (ACTION set, clear or check); --import-msmtprc [FILE];
+ * --doctor [ACCOUNT].  An optional word is taken when the next argument
+ * does not start with '-'; ACCOUNT is then as -a.  "--opt=value" works
+ * for the required argument too.
  */
 int	 cli_parse(struct cli *, int argc, char *const argv[], struct result *);
 

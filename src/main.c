@@ -236,6 +236,12 @@ run_mode(const struct cli *c)
 		return EX_OK;
 	case CLI_SMTP:
 		return run_bs(c);
+	case CLI_QUEUE_DROP:
+	case CLI_PASSWORD:
+	case CLI_IMPORT_MSMTPRC:
+	case CLI_DOCTOR:
+		log_err("this mode is not built yet");
+		return EX_SOFTWARE;
 	case CLI_SEND:
 		break;
 	}

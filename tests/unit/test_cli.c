@@ -243,6 +243,43 @@ test_queue_run(void **state)
 }
 
 static void
+test_long_options(void **state)
+{
+	(void)state;
+	PARSE("--queue-drop", "20261122T0842.abc");
+	assert_int_equal(c.mode, CLI_QUEUE_DROP);
+	assert_string_equal(c.queue_id, "20261122T0842.abc");
+	PARSE("--queue-drop=x1");
+	assert_string_equal(c.queue_id, "x1");
+	PARSE("--password", "set", "work");
+	assert_int_equal(c.mode, CLI_PASSWORD);
+	assert_string_equal(c.password_action, "set");
+	assert_string_equal(c.account, "work");
+	PARSE("-C", "f.ini", "--password=check");
+	assert_string_equal(c.password_action, "check");
+	assert_null(c.account);
+	assert_string_equal(c.config_file, "f.ini");
+	PARSE("--password", "clear", "-a", "home");
+	assert_string_equal(c.account, "home");
+	PARSE("--import-msmtprc");
+	assert_int_equal(c.mode, CLI_IMPORT_MSMTPRC);
+	assert_null(c.msmtprc);
+	PARSE("--import-msmtprc", "/etc/msmtprc");
+	assert_string_equal(c.msmtprc, "/etc/msmtprc");
+	PARSE("--doctor", "-v");
+	assert_int_equal(c.mode, CLI_DOCTOR);
+	assert_null(c.account);
+	assert_int_equal(c.verbose, 1);
+	PARSE("--doctor", "work");
+	assert_string_equal(c.account, "work");
+	FAILS("option --queue-drop needs an argument", "--queue-drop");
+	FAILS("--password show: the action is set, clear or check",
+	    "--password", "show");
+	FAILS("option --version takes no argument", "--version=2");
+	FAILS("unknown option --queue (see stamp --help)", "--queue=1");
+}
+
+static void
 test_errors(void **state)
 {
 	(void)state;
@@ -287,6 +324,7 @@ main(void)
 		cmocka_unit_test(test_no_argv0),
 		cmocka_unit_test(test_b_modes),
 		cmocka_unit_test(test_queue_run),
+		cmocka_unit_test(test_long_options),
 		cmocka_unit_test(test_errors),
 	};
 	int	 r = cmocka_run_group_tests(tests, NULL, NULL);
