@@ -12,6 +12,8 @@ MANDIR	?= $(PREFIX)/share/man
 DOCDIR	?= $(PREFIX)/share/doc/stamp
 BUILD	?= build
 PYTHON	?= /usr/bin/python3
+# The pytest files or directories to run: make integration PYTESTS=tests/integration/test_send.py
+PYTESTS	?= tests/integration
 PKG_CONFIG ?= pkg-config
 
 PKGS	 = openssl libsecret-1 inih
@@ -50,7 +52,7 @@ unit: $(TESTS)
 
 integration: $(BUILD)/stamp
 	STAMP=$(abspath $(BUILD)/stamp) $(PYTHON) -m pytest -q -p no:cacheprovider \
-	    tests/integration $(PYTEST_ARGS)
+	    $(PYTESTS) $(PYTEST_ARGS)
 
 check: deps all unit integration lint-man
 
