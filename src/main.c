@@ -16,6 +16,7 @@
 #include "envelope.h"
 #include "log.h"
 #include "msg.h"
+#include "passwd.h"
 #include "result.h"
 #include "secret.h"
 #include "smtp.h"
@@ -37,6 +38,7 @@ struct job {
 	struct secret		 sec;
 	struct smtp_info	 info;
 	struct result		 res;
+	int			 auth_only; /* --password check */
 };
 
 /* The TLS settings of the account. */
@@ -77,6 +79,7 @@ submit(struct job *j)
 		.envid = j->cli->envid, .body_qp = j->env.body_qp,
 	};
 
+	o.auth_only = j->auth_only;
 	return smtp_send(&o, &m, &j->info, &j->res);
 }
 
@@ -201,6 +204,58 @@ run_bs(const struct cli *c)
 	return EX_OK;
 }
 
+/*
+ * --password check: the password exactly as a send finds it, then the
+ * session up to 235 and QUIT (smtp.h auth_only); no message.
+ */
+static int
+password_check(struct job *j)
+{
+	struct tls_opts	 t = tls_opts_of(j->acct);
+
+	if (j->acct->user == NULL)
+		return result_fail(&j->res, EX_CONFIG, "account '%s' has no "
+		    "user, so there is nothing to check (add user = to it in "
+		    "%s)", j->acct->name, j->cfg.path);
+	if (tls_check(&t, &j->res) == -1 ||
+	    secret_get(j->acct, &j->sec, &j->res) == -1)
+		return -1;
+	j->auth_only = 1;
+	if (submit(j) == -1)
+		return -1;
+	passwd_checked(j->acct, &j->info);
+	return 0;
+}
+
+/* --password set|clear|check [ACCOUNT]: the usual account choice. */
+static int
+run_password(const struct cli *c)
+{
+	struct job	 j;
+	const char	*act = c->password_action;
+
+	memset(&j, 0, sizeof(j));
+	j.cli = c;
+	j.in_fd = -1;
+	j.own.fd = -1;
+	if (secret_protect(&j.res) == 0 &&
+	    config_load(&j.cfg, c->config_file, &j.res) == 0 &&
+	    (j.acct = config_choose(&j.cfg, c->account, NULL,
+	    &j.res)) != NULL) {
+		if (strcmp(act, "set") == 0)
+			passwd_set(j.acct, &j.res);
+		else if (strcmp(act, "clear") == 0)
+			passwd_clear(j.acct, &j.res);
+		else
+			password_check(&j);
+	}
+	secret_wipe(&j.sec);
+	if (j.res.set)
+		log_err("%s", j.res.msg);
+	config_free(&j.cfg);
+	return j.res.set ? j.res.exitcode : EX_OK;
+}
+
 /* A usage error still gets its syslog line. */
 static int
 usage_error(const struct result *res)
@@ -236,8 +291,9 @@ run_mode(const struct cli *c)
 		return EX_OK;
 	case CLI_SMTP:
 		return run_bs(c);
-	case CLI_QUEUE_DROP:
 	case CLI_PASSWORD:
+		return run_password(c);
+	case CLI_QUEUE_DROP:
 	case CLI_IMPORT_MSMTPRC:
 	case CLI_DOCTOR:
 		log_err("this mode is not built yet");

@@ -7,6 +7,8 @@
  */
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <fcntl.h>
@@ -177,7 +179,6 @@ test_no_bus(void **state)
 	struct secret	 s;
 	struct result	 res = { 0 };
 	long long	 t0;
-	static const char want[] = "Secret Service not reachable (";
 
 	(void)state;
 	unsetenv("DBUS_SESSION_BUS_ADDRESS");
@@ -188,11 +189,95 @@ test_no_bus(void **state)
 	assert_int_equal(secret_get(&a, &s, &res), -1);
 	assert_true(now_ms() - t0 < 1000);
 	assert_int_equal(res.exitcode, EX_CONFIG);
-	assert_memory_equal(res.msg, want, sizeof(want) - 1);
-	assert_non_null(strstr(res.msg, "; set password_command or password "
-	    "for account 'test' in /nonexistent/stamp.ini, or run stamp "
-	    "inside a session with a D-Bus session bus"));
+	assert_string_equal(res.msg, "Secret Service not reachable: no D-Bus "
+	    "session bus (DBUS_SESSION_BUS_ADDRESS is not set, as under cron "
+	    "or ssh); set password_command or password for account 'test' in "
+	    "/nonexistent/stamp.ini, or run stamp inside a session with a "
+	    "D-Bus session bus");
 	assert_null(s.buf);
+}
+
+/* A stale bus address (the session is gone): at once, and says so. */
+static void
+test_dead_bus(void **state)
+{
+	struct account	 a = test_account(NULL, NULL);
+	struct secret	 s;
+	struct result	 res = { 0 };
+	long long	 t0;
+	static const char want[] = "Secret Service not reachable: cannot "
+	    "connect to the D-Bus session bus (";
+
+	(void)state;
+	setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus", 1);
+	t0 = now_ms();
+	assert_int_equal(secret_get(&a, &s, &res), -1);
+	assert_true(now_ms() - t0 < 1000);
+	assert_int_equal(res.exitcode, EX_CONFIG);
+	assert_memory_equal(res.msg, want, sizeof(want) - 1);
+	assert_non_null(strstr(res.msg, "); set password_command or password "
+	    "for account 'test' in /nonexistent/stamp.ini"));
+	assert_null(s.buf);
+	unsetenv("DBUS_SESSION_BUS_ADDRESS");
+}
+
+/* A bus socket that accepts but never answers (a hung session): the
+ * lookup gives up after the account's timeout, not D-Bus's 25 s. */
+static void
+test_silent_bus(void **state)
+{
+	struct account	 a = test_account(NULL, NULL);
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct secret	 s;
+	struct result	 res = { 0 };
+	char		 dir[] = "/tmp/stamp-bus.XXXXXX", addr[160];
+	long long	 t0, took;
+	int		 fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/bus", dir);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(fd != -1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	snprintf(addr, sizeof(addr), "unix:path=%s", sun.sun_path);
+	setenv("DBUS_SESSION_BUS_ADDRESS", addr, 1);
+	a.timeout = 1;
+	t0 = now_ms();
+	assert_int_equal(secret_get(&a, &s, &res), -1);
+	took = now_ms() - t0;
+	assert_true(took >= 900 && took < 4000);
+	assert_int_equal(res.exitcode, EX_CONFIG);
+	assert_string_equal(res.msg, "Secret Service not reachable: the D-Bus "
+	    "session bus did not answer within 1 s; set password_command or "
+	    "password for account 'test' in /nonexistent/stamp.ini, or run "
+	    "stamp inside a session with a D-Bus session bus");
+	assert_null(s.buf);
+	unsetenv("DBUS_SESSION_BUS_ADDRESS");
+	close(fd);
+	unlink(sun.sun_path);
+	rmdir(dir);
+}
+
+/* secret_store and secret_clear need a user, as the lookup does. */
+static void
+test_store_needs_user(void **state)
+{
+	struct account	 a = test_account(NULL, NULL);
+	struct result	 res = { 0 };
+	int		 n = -1;
+
+	(void)state;
+	a.user = NULL;
+	assert_int_equal(secret_store(&a, "pw", 2, &res), -1);
+	assert_int_equal(res.exitcode, EX_CONFIG);
+	assert_string_equal(res.msg, "account 'test' has no user, so it has no "
+	    "password (add user = to it in /nonexistent/stamp.ini)");
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(secret_clear(&a, &n, &res), -1);
+	assert_int_equal(n, 0);
+	assert_int_equal(res.exitcode, EX_CONFIG);
 }
 
 /* In a child, so that the state before is known: 0 if all went well. */
@@ -330,6 +415,9 @@ main(void)
 		cmocka_unit_test(test_command_timeout),
 		cmocka_unit_test(test_password),
 		cmocka_unit_test(test_no_bus),
+		cmocka_unit_test(test_dead_bus),
+		cmocka_unit_test(test_silent_bus),
+		cmocka_unit_test(test_store_needs_user),
 		cmocka_unit_test(test_wiped),
 	};
 

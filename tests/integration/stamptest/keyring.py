@@ -112,6 +112,34 @@ class Keyring:
              "user", user],
             env=self._env(), capture_output=True, timeout=10)
 
+    def items(self, host, user):
+        """`secret-tool search --all` for host/service=smtp/user: a list of
+        {"label": ..., "secret": ..., "attribute.user": ..., ...} (secret-tool
+        0.20.5 leaves out the xdg:schema attribute)."""
+        r = subprocess.run(
+            ["secret-tool", "search", "--all", "host", host,
+             "service", "smtp", "user", user],
+            env=self._env(), capture_output=True, timeout=10)
+        items = []
+        for line in (r.stdout + r.stderr).decode("utf-8", "replace") \
+                .splitlines():
+            if line.startswith("[/"):
+                items.append({})
+            elif " = " in line and items:
+                k, v = line.split(" = ", 1)
+                items[-1][k.strip()] = v
+        return items
+
+    def lock(self):
+        """Lock the "login" collection (LIBSECRET.md section 4: dbus-send,
+        since `secret-tool lock` crashes in libsecret 0.20.5)."""
+        subprocess.run(
+            ["dbus-send", "--session", "--print-reply",
+             "--dest=org.freedesktop.secrets", "/org/freedesktop/secrets",
+             "org.freedesktop.Secret.Service.Lock",
+             "array:objpath:/org/freedesktop/secrets/collection/login"],
+            env=self._env(), capture_output=True, timeout=10, check=True)
+
     def stop(self):
         if self.daemon is not None:
             if self.daemon.poll() is None:
@@ -132,6 +160,69 @@ class Keyring:
                     self.bus.wait(5)
             self.bus.stdout.close()
             self.bus = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+BARE_BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC
+ "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir=%s</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+
+
+class BareBus:
+    """A session bus with nothing on it and no service directories, so
+    nothing can be activated either (LIBSECRET.md section 4, "bus but no
+    Secret Service").  .address; use as a context manager."""
+
+    def __init__(self, basedir):
+        self.basedir = os.path.abspath(basedir)
+        self.proc = None
+        self.address = None
+
+    def start(self, timeout=15):
+        os.makedirs(self.basedir, exist_ok=True)
+        conf = os.path.join(self.basedir, "bare-bus.conf")
+        with open(conf, "w") as f:
+            f.write(BARE_BUS_CONFIG % self.basedir)
+        self.proc = subprocess.Popen(
+            ["dbus-daemon", "--config-file=" + conf, "--nofork",
+             "--nosyslog", "--print-address=1"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
+        sel = selectors.DefaultSelector()
+        sel.register(self.proc.stdout, selectors.EVENT_READ)
+        ready = sel.select(timeout)
+        sel.close()
+        self.address = (self.proc.stdout.readline().decode().strip()
+                        if ready else "")
+        if not self.address:
+            self.stop()
+            raise RuntimeError("dbus-daemon printed no address")
+        return self
+
+    def stop(self):
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.terminate()
+                self.proc.wait(5)
+            self.proc.stdout.close()
+            self.proc = None
 
     def __enter__(self):
         return self.start()
