@@ -408,8 +408,8 @@ service_error(const struct account *a, GError *e, int timedout, int wait_s,
 		    "(DBUS_SESSION_BUS_ADDRESS is not set, as under cron or "
 		    "ssh)", "");
 	if (timedout || e == NULL) {
-		snprintf(why, sizeof(why), "the D-Bus session bus did not "
-		    "answer within %d s", wait_s);
+		snprintf(why, sizeof(why), "no answer on the D-Bus session "
+		    "bus within %d s", wait_s);
 		return unreachable(a, res, why, "");
 	}
 	if (g_error_matches(e, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||

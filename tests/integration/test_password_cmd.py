@@ -531,8 +531,8 @@ def test_bus_that_never_answers(smtps, config_for, env, tmp_path):
     assert_exit(r, 78)
     assert 1.5 < took < 6, took
     assert error_line(r).startswith(
-        "stamp: Secret Service not reachable: the D-Bus session bus did not "
-        "answer within 2 s; ")
+        "stamp: Secret Service not reachable: no answer on the D-Bus session "
+        "bus within 2 s; ")
     smtps.settle()
     assert smtps.connections == 0
 
@@ -545,5 +545,27 @@ def test_password_command_failure_status_and_stderr(smtps, config_for, run):
         assert_exit(r, 78)
         assert error_line(r) == ("stamp: password_command failed (exit status "
                                  "3): gpg: decryption failed: No secret key")
+    smtps.settle()
+    assert smtps.connections == 0
+
+
+def test_secret_service_that_hangs(smtps, config_for, env, tmp_path):
+    """gnome-keyring-daemon owns the name but is stopped (SIGSTOP): the
+    lookup gives up after the account's timeout."""
+    cfg = config_for(smtps, password=None, timeout="2")
+    with Keyring(tmp_path / "hung") as kr:
+        kr.store("localhost", R.USER, R.PASSWORD)
+        kr.daemon.send_signal(signal.SIGSTOP)
+        try:
+            t0 = time.monotonic()
+            r = R.run_stamp(["a@x.org"], SIMPLE, cfg, kenv(env, kr))
+            took = time.monotonic() - t0
+        finally:
+            kr.daemon.send_signal(signal.SIGCONT)
+    assert_exit(r, 78)
+    assert 1.5 < took < 6, took
+    assert error_line(r).startswith(
+        "stamp: Secret Service not reachable: no answer on the D-Bus session "
+        "bus within 2 s; ")
     smtps.settle()
     assert smtps.connections == 0

@@ -249,8 +249,8 @@ test_silent_bus(void **state)
 	took = now_ms() - t0;
 	assert_true(took >= 900 && took < 4000);
 	assert_int_equal(res.exitcode, EX_CONFIG);
-	assert_string_equal(res.msg, "Secret Service not reachable: the D-Bus "
-	    "session bus did not answer within 1 s; set password_command or "
+	assert_string_equal(res.msg, "Secret Service not reachable: no answer "
+	    "on the D-Bus session bus within 1 s; set password_command or "
 	    "password for account 'test' in /nonexistent/stamp.ini, or run "
 	    "stamp inside a session with a D-Bus session bus");
 	assert_null(s.buf);
