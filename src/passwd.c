@@ -52,6 +52,7 @@ tty_catch(int sig)
 	(void)raise(sig);
 	/* Still here: the signal stopped us (^Z) and we were continued. */
 	sa.sa_handler = tty_catch;
+	sa.sa_flags = SA_RESTART;
 	(void)sigaction(sig, &sa, NULL);
 	if (tty_fd != -1)
 		(void)tcsetattr(tty_fd, TCSANOW, &tty_quiet);
@@ -66,6 +67,7 @@ tty_handlers(int on, struct sigaction *old)
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = tty_catch;
+	sa.sa_flags = SA_RESTART;	/* a ^Z during tcsetattr: go on */
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < NSIGNALS; i++) {
 		if (on)

@@ -308,7 +308,8 @@ out:
 struct sscall {
 	GCancellable	*cancel;
 	GAsyncResult	*ar;		/* the call's result, once done */
-	GSource		*timer;
+	GSource		*timer;		/* the deadline */
+	GSource		*grace;		/* after it, for the cancellation */
 	int		 timedout;	/* cancelled at the deadline */
 	int		 abandoned;	/* cancelled, and still no answer */
 };
@@ -322,21 +323,27 @@ sscall_done(GObject *src, GAsyncResult *ar, gpointer p)
 	c->ar = g_object_ref(ar);
 }
 
+static gboolean
+sscall_abandon(gpointer p)
+{
+	struct sscall	*c = p;
+
+	c->abandoned = 1;
+	return G_SOURCE_REMOVE;
+}
+
 /* At the deadline: cancel, then give the call SS_GRACE_MS to return. */
 static gboolean
 sscall_timer(gpointer p)
 {
 	struct sscall	*c = p;
 
-	if (c->timedout) {
-		c->abandoned = 1;
-		return G_SOURCE_REMOVE;
-	}
 	c->timedout = 1;
 	g_cancellable_cancel(c->cancel);
-	g_source_set_ready_time(c->timer, g_get_monotonic_time() +
-	    SS_GRACE_MS * 1000LL);
-	return G_SOURCE_CONTINUE;
+	c->grace = g_timeout_source_new(SS_GRACE_MS);
+	g_source_set_callback(c->grace, sscall_abandon, c, NULL);
+	g_source_attach(c->grace, NULL);
+	return G_SOURCE_REMOVE;
 }
 
 /* A call context that expires at deadline (now_ms() clock). */
@@ -363,6 +370,8 @@ sscall_wait(struct sscall *c)
 	while (c->ar == NULL && !c->abandoned)
 		g_main_context_iteration(NULL, TRUE);
 	g_source_destroy(c->timer);
+	if (c->grace != NULL)
+		g_source_destroy(c->grace);
 	return c->ar;
 }
 
@@ -372,6 +381,8 @@ sscall_free(struct sscall *c)
 	if (c == NULL || c->ar == NULL)
 		return;			/* abandoned: see sscall_wait */
 	g_source_unref(c->timer);
+	if (c->grace != NULL)
+		g_source_unref(c->grace);
 	g_object_unref(c->cancel);
 	g_object_unref(c->ar);
 	g_free(c);
