@@ -3,8 +3,9 @@
  *
  * The password lives in one page-aligned buffer that is mlock'd when the
  * limits allow and wiped before it is freed.  password_command's output
- * is read straight into that buffer; GLib's copy is freed with
- * secret_password_free(), which wipes it.
+ * is read straight into that buffer; libsecret's copy (a SecretValue in
+ * its "secure memory" allocator) is dropped with secret_value_unref() as
+ * soon as it has been copied.
  */
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -538,6 +539,7 @@ take_secret(const struct account *a, GList *items, struct secret *s,
 		    (v = secret_item_get_secret(i->data)) == NULL)
 			continue;
 		pw = secret_value_get(v, &len);
+		/* No NUL inside, so copy_in's strlen() is len. */
 		if (memchr(pw, '\0', len) != NULL)
 			rv = result_fail(res, EX_CONFIG, "the Secret Service "
 			    "entry for %s@%s holds a NUL byte", a->user,
