@@ -16,6 +16,7 @@
 #include "envelope.h"
 #include "log.h"
 #include "msg.h"
+#include "msmtprc.h"
 #include "result.h"
 #include "secret.h"
 #include "smtp.h"
@@ -236,9 +237,15 @@ run_mode(const struct cli *c)
 		return EX_OK;
 	case CLI_SMTP:
 		return run_bs(c);
+	case CLI_IMPORT_MSMTPRC:
+		memset(&res, 0, sizeof(res));
+		if (msmtprc_import(c->msmtprc, stdout, stderr, &res) == -1) {
+			log_err("%s", res.msg);
+			return res.exitcode;
+		}
+		return EX_OK;
 	case CLI_QUEUE_DROP:
 	case CLI_PASSWORD:
-	case CLI_IMPORT_MSMTPRC:
 	case CLI_DOCTOR:
 		log_err("this mode is not built yet");
 		return EX_SOFTWARE;
