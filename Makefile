@@ -138,8 +138,12 @@ install-units:
 	        $(DESTDIR)$(SYSTEMDUSERUNITDIR)/$$u || exit 1; \
 	done
 
+# dpkg-dev, debhelper, lintian, rpm: installed when missing (as root).
+pkg-deps:
+	@sh tests/package/deps.sh
+
 # A copy of the tree (without build output or .git) as $(PKGDIR)/src/stamp-VERSION.
-pkg-tree:
+pkg-tree: pkg-deps
 	rm -rf $(PKGDIR)/src
 	mkdir -p $(PKGDIR)/src/stamp-$(VERSION)
 	tar -cf - --exclude=./.git --exclude='./build*' --exclude=__pycache__ . | \
@@ -163,6 +167,8 @@ rpm: pkg-tree
 
 # Builds the .deb, installs stamp and stamp-mta on this machine (root),
 # sends through /usr/sbin/sendmail as cron does, purges (tests/package).
+# stamp-mta replaces any other MTA, which the test installs again after the
+# purge; STAMP_PKG_ROOT=overlay installs into a throwaway copy of / instead.
 check-package: deb
 	STAMP_PKGDIR=$(abspath $(PKGDIR)/src) $(PYTHON) -m pytest -q \
 	    -p no:cacheprovider tests/package $(PYTEST_ARGS)
