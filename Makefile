@@ -176,7 +176,9 @@ check-package: deb
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/stamp $(DESTDIR)$(MANDIR)/man1/stamp.1 \
 	    $(DESTDIR)$(MANDIR)/man5/stamp.ini.5 \
-	    $(DESTDIR)$(DOCDIR)/stamp.ini.example
+	    $(DESTDIR)$(DOCDIR)/stamp.ini.example \
+	    $(UNITS:%=$(DESTDIR)$(SYSTEMDSYSTEMUNITDIR)/%) \
+	    $(UNITS:%=$(DESTDIR)$(SYSTEMDUSERUNITDIR)/%)
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -221,7 +221,7 @@ def test_binary_is_hardened(root):
     assert "_chk@" in syms.replace("__stack_chk_fail@", "")
 
 
-def test_units_installed_and_valid(root):
+def test_units_installed_and_valid(root, debs):
     for unit in ("/lib/systemd/system/stamp-queue.service",
                  "/lib/systemd/system/stamp-queue.timer",
                  "/usr/lib/systemd/user/stamp-queue.service",
@@ -238,6 +238,13 @@ def test_units_installed_and_valid(root):
     ok(root.run(["systemd-analyze", "verify", "--man=no",
                  "/lib/systemd/system/stamp-queue.service",
                  "/lib/systemd/system/stamp-queue.timer"]))
+    # A user manager needs a runtime directory, even to verify.
+    rundir = os.path.join(debs[0], "run-user")
+    os.makedirs(rundir, mode=0o700, exist_ok=True)
+    ok(root.run(["systemd-analyze", "--user", "verify", "--man=no",
+                 "/usr/lib/systemd/user/stamp-queue.service",
+                 "/usr/lib/systemd/user/stamp-queue.timer"],
+                env=dict(APT_ENV, XDG_RUNTIME_DIR=rundir)))
 
 
 def test_cron_mails_through_sendmail(root, debs, tmp_path_factory):
