@@ -88,7 +88,8 @@ static const struct mnone {
 	{ "ntlmdomain", { "" }, "stamp has no NTLM" },
 	{ "tls_crl_file", { "" }, "stamp does not read CRL files" },
 	{ "tls_certcheck", { "on", "" }, "stamp always verifies the "
-	    "server's certificate; pin a self-signed one with tls_fingerprint" },
+	    "server's certificate; pin a self-signed one with "
+	    "tls_fingerprint" },
 	{ "tls_priorities", { "" }, "stamp takes OpenSSL's defaults (see "
 	    "tls_min_version)" },
 	{ "tls_host_override", { "" }, "stamp verifies the name given as "
@@ -749,8 +750,9 @@ unwritable(enum skey k, const char *v)
 			return "it has control characters";
 		if (isspace(*c) && skeys[k].word)
 			return "it has white space";
-		if (*c == ';' && c > (const unsigned char *)v &&
-		    isspace(c[-1]))
+		/* "key = ;..." too: the ';' follows the space after '='. */
+		if (*c == ';' && (c == (const unsigned char *)v ||
+		    isspace(c[-1])))
 			return "a ';' after white space starts a comment";
 	}
 	return NULL;
@@ -810,7 +812,8 @@ map_account(struct mparse *p, const struct macct *a, struct sacct *s)
 	s->line = a->line;
 	stamp_name(p, a, s);
 	if (a->val[M_HOST] == NULL) {
-		mwarn(p, a->line, "account %s has no host, not imported", a->name);
+		mwarn(p, a->line, "account %s has no host, not imported",
+		    a->name);
 		s->skip = 1;
 		return;
 	}

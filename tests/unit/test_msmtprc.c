@@ -265,6 +265,17 @@ test_unwritable(void **state)
 	    "with secret-tool store --label=stamp host h service smtp user "
 	    "joe\n");
 	check_warn("account a\nhost h\ntls on\nport 587\nauth on\nuser joe\n"
+	    "password ;starts-a-comment\n",
+	    "user = joe\n",
+	    "stamp: rc:7: password cannot be written in stamp.ini (a ';' "
+	    "after white space starts a comment), not imported: store it "
+	    "with secret-tool store --label=stamp host h service smtp user "
+	    "joe\n");
+	check_ok("account a\nhost h\ntls on\nport 587\nauth on\nuser joe\n"
+	    "password #x;y\n",
+	    HEADER_SECRET "\n[defaults]\n\n[a]\nhost = h\ntls = starttls\n"
+	    "user = joe\npassword = #x;y\n");
+	check_warn("account a\nhost h\ntls on\nport 587\nauth on\nuser joe\n"
 	    "passwordeval \" cmd\"\n",
 	    "user = joe\n",
 	    "stamp: rc:7: password_command cannot be written in stamp.ini "
@@ -325,7 +336,8 @@ test_other_settings(void **state)
 	    "dsn_notify off\nadd_missing_from_header on\n",
 	    HEADER "\n[defaults]\n\n[a]\nhost = h\ntls = smtps\n");
 	check_warn("account a\nhost h\ntls on\ntls_starttls off\n"
-	    "timeout 100000\nfrom %U@example.org\nadd_missing_from_header off\n",
+	    "timeout 100000\nfrom %U@example.org\n"
+	    "add_missing_from_header off\n",
 	    "tls = smtps\ntimeout = 86400\nset_from_header = off\n",
 	    "stamp: rc:5: timeout 100000: stamp waits at most 86400 seconds\n"
 	    "stamp: rc:6: from %U@example.org: substitution patterns have no "
