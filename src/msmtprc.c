@@ -604,10 +604,13 @@ map_tls(struct mparse *p, const struct macct *a, struct sacct *s)
 
 	on = tls != NULL && strcmp(tls, "on") == 0;
 	smtps = on && stls != NULL && strcmp(stls, "off") == 0;
-	if (!on)
-		mwarn(p, line_of(a, M_TLS), "account %s: msmtp sends without "
-		    "TLS here (tls off is msmtp's default); stamp always uses "
-		    "TLS: tls = starttls", a->name);
+	if (!on && a->vline[M_TLS] != 0)
+		mwarn(p, a->vline[M_TLS], "tls off: msmtp sends without TLS "
+		    "here; stamp always uses TLS: tls = starttls");
+	else if (!on)
+		mwarn(p, a->line, "account %s: msmtp sends without TLS here "
+		    "(tls off is msmtp's default); stamp always uses TLS: "
+		    "tls = starttls", a->name);
 	put(s, S_TLS, smtps ? "smtps" : "starttls", line_of(a, M_TLS));
 	/* msmtp's default port is 25 unless SMTPS; stamp's is 587. */
 	if (port == NULL)
@@ -799,10 +802,15 @@ stamp_name(struct mparse *p, const struct macct *a, struct sacct *s)
 		}
 	}
 	s->name[len] = '\0';
+	/* [defaults] is stamp's own section. */
+	if (strcmp(s->name, "defaults") == 0) {
+		str_copy(s->name, sizeof(s->name), "defaults_");
+		changed = 1;
+	}
 	if (changed)
 		mwarn(p, a->line, "account %s is [%s] in stamp.ini (letters, "
-		    "digits, '.', '_', '-', at most %d bytes)", a->name,
-		    s->name, INI_NAME_MAX);
+		    "digits, '.', '_', '-', at most %d bytes, not defaults)",
+		    a->name, s->name, INI_NAME_MAX);
 }
 
 static void

@@ -234,8 +234,8 @@ def test_warnings_name_the_line(import_rc):
         "user joe\n")
     assert_exit(r, 0)
     assert warnings(r) == [
-        "stamp: %s:2: account old: msmtp sends without TLS here (tls off "
-        "is msmtp's default); stamp always uses TLS: tls = starttls" % rc,
+        "stamp: %s:2: tls off: msmtp sends without TLS here; stamp always "
+        "uses TLS: tls = starttls" % rc,
         "stamp: %s:5: proxy_host 127.0.0.1 has no equivalent in stamp, "
         "not imported (stamp does not use a SOCKS proxy)" % rc,
         "stamp: %s:6: auth ntlm has no equivalent in stamp, not imported "

@@ -375,8 +375,8 @@ test_warning_once(void **state)
 	(void)state;
 	check_warn("defaults\ntls off\naccount a\nhost a\naccount b\nhost b\n",
 	    "[defaults]\nport = 25\ntls = starttls\n",
-	    "stamp: rc:2: account a: msmtp sends without TLS here (tls off is "
-	    "msmtp's default); stamp always uses TLS: tls = starttls\n");
+	    "stamp: rc:2: tls off: msmtp sends without TLS here; stamp always "
+	    "uses TLS: tls = starttls\n");
 }
 
 static void
@@ -386,7 +386,13 @@ test_names(void **state)
 	check_warn("account my account\nhost h\ntls on\nport 587\n",
 	    "[my_account]\nhost = h\n",
 	    "stamp: rc:1: account my account is [my_account] in stamp.ini "
-	    "(letters, digits, '.', '_', '-', at most 49 bytes)\n");
+	    "(letters, digits, '.', '_', '-', at most 49 bytes, not "
+	    "defaults)\n");
+	check_warn("account defaults\nhost h\ntls on\nport 587\n",
+	    "[defaults_]\nhost = h\n",
+	    "stamp: rc:1: account defaults is [defaults_] in stamp.ini "
+	    "(letters, digits, '.', '_', '-', at most 49 bytes, not "
+	    "defaults)\n");
 	check_warn("account base\ntls on\nauth on\naccount a : base\nhost h\n"
 	    "port 587\n",
 	    "\n[a]\nhost = h\n",
