@@ -282,8 +282,12 @@ acct_free(struct macct *a)
 
 	free(a->name);
 	free(a->alias);
-	for (k = 0; k < M_NKEYS; k++)
+	for (k = 0; k < M_NKEYS; k++) {
+		/* Passwords and the commands that print them. */
+		if (a->val[k] != NULL)
+			explicit_bzero(a->val[k], strlen(a->val[k]));
 		free(a->val[k]);
+	}
 	memset(a, 0, sizeof(*a));
 }
 
@@ -296,6 +300,8 @@ set_val(struct mparse *p, struct macct *a, enum mkey k, const char *v,
 
 	if (v != NULL && (copy = xstrdup(v, p->res)) == NULL)
 		return -1;
+	if (a->val[k] != NULL)
+		explicit_bzero(a->val[k], strlen(a->val[k]));
 	free(a->val[k]);
 	a->val[k] = copy;
 	a->vline[k] = line;
