@@ -3,13 +3,19 @@
 #   make check      unit tests (cmocka) + integration tests (pytest)
 #   make asan       the whole check again under ASan + UBSan (build-asan/)
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (build-fuzz/)
-#   make install    honours PREFIX and DESTDIR
+#   make install    honours PREFIX and DESTDIR (install-units: the systemd units)
+#   make deb / rpm  Debian and RPM packages, built under build/pkg
+#   make check-package  builds the .deb, installs it here, sends as cron does
 
 VERSION	 = 0.1.0
 PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
 DOCDIR	?= $(PREFIX)/share/doc/stamp
+SYSTEMDSYSTEMUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSTEMDUSERUNITDIR   ?= $(PREFIX)/lib/systemd/user
+# Packages are built from a copy of the tree here, never in the tree itself.
+PKGDIR	?= build/pkg
 BUILD	?= build
 PYTHON	?= /usr/bin/python3
 # The pytest files or directories to run: make integration PYTESTS=tests/integration/test_send.py
@@ -119,10 +125,60 @@ install: $(BUILD)/stamp
 	install -m 0644 man/stamp.ini.5 $(DESTDIR)$(MANDIR)/man5/stamp.ini.5
 	install -m 0644 etc/stamp.ini $(DESTDIR)$(DOCDIR)/stamp.ini.example
 
+# The queue's systemd units (packaging/systemd), pointed at BINDIR.
+UNITS	 = stamp-queue.service stamp-queue.timer
+install-units:
+	install -d $(DESTDIR)$(SYSTEMDSYSTEMUNITDIR) $(DESTDIR)$(SYSTEMDUSERUNITDIR)
+	for u in $(UNITS); do \
+	    sed 's,/usr/sbin/stamp,$(BINDIR)/stamp,' packaging/systemd/$$u \
+	        > $(DESTDIR)$(SYSTEMDSYSTEMUNITDIR)/$$u && \
+	    sed 's,/usr/sbin/stamp,$(BINDIR)/stamp,' packaging/systemd/user/$$u \
+	        > $(DESTDIR)$(SYSTEMDUSERUNITDIR)/$$u && \
+	    chmod 0644 $(DESTDIR)$(SYSTEMDSYSTEMUNITDIR)/$$u \
+	        $(DESTDIR)$(SYSTEMDUSERUNITDIR)/$$u || exit 1; \
+	done
+
+# dpkg-dev, debhelper, lintian, rpm: installed when missing (as root).
+pkg-deps:
+	@sh tests/package/deps.sh
+
+# A copy of the tree (without build output or .git) as $(PKGDIR)/src/stamp-VERSION.
+pkg-tree: pkg-deps
+	rm -rf $(PKGDIR)/src
+	mkdir -p $(PKGDIR)/src/stamp-$(VERSION)
+	tar -cf - --exclude=./.git --exclude='./build*' --exclude=__pycache__ . | \
+	    tar -xf - -C $(PKGDIR)/src/stamp-$(VERSION)
+
+# Debian packages: packaging/debian becomes debian/ in the copy; the .debs,
+# .buildinfo and .changes land in $(PKGDIR)/src; lintian must be silent.
+deb: pkg-tree
+	cp -R packaging/debian $(PKGDIR)/src/stamp-$(VERSION)/debian
+	cd $(PKGDIR)/src/stamp-$(VERSION) && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error,warning $(PKGDIR)/src/stamp_$(VERSION)_*.changes
+
+# RPM: the spec's BuildRequires name Fedora packages, which Debian's rpm
+# cannot resolve, hence --nodeps.  RPMS land in $(PKGDIR)/rpm/RPMS.
+rpm: pkg-tree
+	mkdir -p $(PKGDIR)/rpm/SOURCES
+	tar -czf $(PKGDIR)/rpm/SOURCES/stamp-$(VERSION).tar.gz \
+	    -C $(PKGDIR)/src stamp-$(VERSION)
+	rpmbuild -bb --nodeps --define '_topdir $(abspath $(PKGDIR)/rpm)' \
+	    --define 'stamp_version $(VERSION)' packaging/rpm/stamp.spec
+
+# Builds the .deb, installs stamp and stamp-mta on this machine (root),
+# sends through /usr/sbin/sendmail as cron does, purges (tests/package).
+# stamp-mta replaces any other MTA, which the test installs again after the
+# purge; STAMP_PKG_ROOT=overlay installs into a throwaway copy of / instead.
+check-package: deb
+	STAMP_PKGDIR=$(abspath $(PKGDIR)/src) $(PYTHON) -m pytest -q \
+	    -p no:cacheprovider tests/package $(PYTEST_ARGS)
+
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/stamp $(DESTDIR)$(MANDIR)/man1/stamp.1 \
 	    $(DESTDIR)$(MANDIR)/man5/stamp.ini.5 \
-	    $(DESTDIR)$(DOCDIR)/stamp.ini.example
+	    $(DESTDIR)$(DOCDIR)/stamp.ini.example \
+	    $(UNITS:%=$(DESTDIR)$(SYSTEMDSYSTEMUNITDIR)/%) \
+	    $(UNITS:%=$(DESTDIR)$(SYSTEMDUSERUNITDIR)/%)
 
 clean:
 	rm -rf build build-asan build-fuzz

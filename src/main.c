@@ -16,6 +16,7 @@
 #include "envelope.h"
 #include "log.h"
 #include "msg.h"
+#include "msmtprc.h"
 #include "passwd.h"
 #include "result.h"
 #include "secret.h"
@@ -293,8 +294,14 @@ run_mode(const struct cli *c)
 		return run_bs(c);
 	case CLI_PASSWORD:
 		return run_password(c);
-	case CLI_QUEUE_DROP:
 	case CLI_IMPORT_MSMTPRC:
+		memset(&res, 0, sizeof(res));
+		if (msmtprc_import(c->msmtprc, stdout, stderr, &res) == -1) {
+			log_err("%s", res.msg);
+			return res.exitcode;
+		}
+		return EX_OK;
+	case CLI_QUEUE_DROP:
 	case CLI_DOCTOR:
 		log_err("this mode is not built yet");
 		return EX_SOFTWARE;
