@@ -384,3 +384,13 @@ conn_close(struct conn *c)
 	close(c->fd);
 	free(c);
 }
+
+int
+conn_channel_binding(struct conn *c, const char *type, const char **used,
+    unsigned char *buf, size_t max, size_t *len)
+{
+	*len = 0;
+	if (c == NULL || c->tls == NULL)
+		return -1;
+	return tls_channel_binding(c->tls, type, used, buf, max, len);
+}

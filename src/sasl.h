@@ -52,9 +52,9 @@ int	 sasl_is_plus(enum sasl_mech);
  * port: DIGEST-MD5's digest-uri ("service/host") and OAUTHBEARER's host= and
  * port=.  cb_type and cb ("tls-exporter", "tls-unique" or
  * "tls-server-end-point" and its data) are required by the -PLUS
- * mechanisms; server_plus says that the server offers a -PLUS variant,
- * which a SCRAM client without binding must then say (RFC 5802 6: "n",
- * not "y").
+ * mechanisms.  server_plus makes plain SCRAM's gs2 flag "n" instead of
+ * "y" (RFC 5802 6): set it when the server offers a -PLUS variant too,
+ * or when this connection has no binding to offer.
  */
 struct sasl_cred {
 	const char		*authzid;	/* or NULL */

@@ -41,8 +41,10 @@ struct smtp_opts {
 	struct tls_opts	 tls;		/* verification, client certificate */
 	int		 connect_s;	/* connect budget for all addresses */
 	int		 timeout_s;	/* each wait for the server */
-	const char	*user;		/* NULL: no AUTH */
-	const char	*auth;		/* "auto", "plain", "login" */
+	const char	*user;		/* NULL: no AUTH (but EXTERNAL) */
+	const char	*auth;		/* "auto" or a mechanism (sasl.h),
+					   any case; see choose_mech */
+	const char	*authzid;	/* authorization identity, or NULL */
 	const char	*pass;		/* the secret, passlen bytes */
 	size_t		 passlen;
 	int		 pipelining;	/* RFC 2920 when offered; 0: lockstep */
@@ -71,7 +73,7 @@ struct smtp_msg {
 
 struct smtp_info {
 	char	 tls[16];		/* "TLSv1.3" once TLS is up */
-	char	 auth[16];		/* mechanism used, or "" */
+	char	 auth[24];		/* mechanism used, or "" */
 };
 
 /*
