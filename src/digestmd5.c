@@ -215,8 +215,11 @@ response(struct sasl *s, const struct dchal *d, char **out,
 	snprintf(msg, sizeof(msg), "%susername=", utf8 ? "charset=utf-8," :
 	    "");
 	quote(msg, sizeof(msg), s->c.user);
-	str_append(msg, sizeof(msg), ",realm=");
-	quote(msg, sizeof(msg), d->realm);
+	/* No realm offered: none sent, "" in A1 (RFC 2831 2.1.2). */
+	if (d->has_realm) {
+		str_append(msg, sizeof(msg), ",realm=");
+		quote(msg, sizeof(msg), d->realm);
+	}
 	str_append(msg, sizeof(msg), ",nonce=");
 	quote(msg, sizeof(msg), d->nonce);
 	str_append(msg, sizeof(msg), ",nc=00000001,cnonce=");

@@ -56,6 +56,7 @@ static const char *const state_name[] = {
 #define CAP_CHUNKING	0x80
 #define SMTP_AUTH_STEPS	4		/* 334 challenges we answer */
 #define SMTP_OFFERED_MAX 256		/* the AUTH line, for messages */
+#define SMTP_AUTH_LINE	12288		/* RFC 4954 4: longest AUTH line */
 
 struct session {
 	const struct smtp_opts	*o;
@@ -68,6 +69,8 @@ struct session {
 	unsigned long long	 size_max;
 	enum sasl_mech		 mech;		/* chosen */
 	struct sasl		*sasl;		/* its exchange */
+	char			*pending;	/* an initial response too long
+						   for the AUTH line (secret) */
 	int			 step;		/* AUTH exchange step */
 	char			 offered[SMTP_OFFERED_MAX]; /* AUTH's list */
 	const char		*cb_type;	/* TLS channel binding */
@@ -245,6 +248,18 @@ one_round_trip(enum sasl_mech m)
 	return m == SASL_PLAIN || m == SASL_EXTERNAL;
 }
 
+/* PLAIN's or EXTERNAL's initial response would not fit the AUTH line
+ * (enter_auth then waits for a 334): not one round trip after all. */
+static int
+long_initial_response(const struct session *s)
+{
+	size_t	 n = s->o->authzid != NULL ? strlen(s->o->authzid) : 0;
+
+	if (s->mech == SASL_PLAIN)
+		n += strlen(s->o->user) + s->o->passlen + 2;
+	return strlen("AUTH EXTERNAL ") + B64_LEN(n) + 2 > SMTP_AUTH_LINE;
+}
+
 /*
  * auth = auto: the strongest mechanism both sides have.  -PLUS binds
  * the exchange to this TLS connection; SCRAM proves the server knows
@@ -354,7 +369,10 @@ enter_auth(struct session *s)
 	if (s->dry)
 		return 0;
 	if (s->step > 0) {
-		if (sasl_step(s->sasl, reply_line(&s->r, 0), &resp,
+		if (s->pending != NULL) {	/* the 334 asks for it */
+			resp = s->pending;
+			s->pending = NULL;
+		} else if (sasl_step(s->sasl, reply_line(&s->r, 0), &resp,
 		    s->res) == -1) {
 			cancel_auth(s);
 			return -1;
@@ -368,6 +386,11 @@ enter_auth(struct session *s)
 	if ((r = sasl_start(s->sasl, &resp, s->res)) <= 0)
 		return r == 0 ? cmd(s, "AUTH %s", s->info->auth) : -1;
 	snprintf(prefix, sizeof(prefix), "AUTH %s ", s->info->auth);
+	/* RFC 4954 4: too long for the line, it waits for a 334. */
+	if (strlen(prefix) + strlen(resp) + 2 > SMTP_AUTH_LINE) {
+		s->pending = resp;
+		return cmd(s, "AUTH %s", s->info->auth);
+	}
 	r = cmd_secret(s, prefix, *resp != '\0' ? resp : "=");
 	sasl_wipe(resp);
 	return r;
@@ -792,7 +815,8 @@ enter(struct session *s)
 	group = !s->o->auth_only && s->o->pipelining &&
 	    (s->caps & CAP_PIPELINING) &&
 	    s->m->nrcpts <= SMTP_PIPE_RCPTS && (s->state == S_MAIL ||
-	    (s->state == S_AUTH && one_round_trip(s->mech)));
+	    (s->state == S_AUTH && one_round_trip(s->mech) &&
+	    !long_initial_response(s)));
 	return group ? send_group(s) : enter_state(s);
 }
 
@@ -1001,6 +1025,7 @@ smtp_send(const struct smtp_opts *o, const struct smtp_msg *m,
 out:
 	quit(s);
 	sasl_free(s->sasl);
+	sasl_wipe(s->pending);
 	conn_close(s->c);
 	free(s);
 	return r;
