@@ -4,6 +4,7 @@
  * The server's rspauth is verified like SCRAM's signature.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,23 +55,47 @@ dvalue(const char *p, const char *end, char *out, size_t n)
 	return p;
 }
 
-/* Where a directive goes; NULL for one we ignore (maxbuf, stale...). */
-static char *
-slot(struct dchal *d, const char *key, size_t klen, int **seen)
-{
-	static int	 ignored;
-	static char	 junk[DMD5_VAL_MAX];
-#define KEY(k, f, s) if (klen == sizeof(k) - 1 && \
-	    strncasecmp(key, k, klen) == 0) { *seen = s; return d->f; }
+/* The directives we use; the others (maxbuf, stale, ...) are skipped. */
+static const struct {
+	const char	*name;
+	size_t		 val;		/* offsetof the value */
+	size_t		 seen;		/* offsetof its flag, or 0 */
+} directives[] = {
+	{ "realm", offsetof(struct dchal, realm),
+	    offsetof(struct dchal, has_realm) },
+	{ "nonce", offsetof(struct dchal, nonce),
+	    offsetof(struct dchal, has_nonce) },
+	{ "qop", offsetof(struct dchal, qop), offsetof(struct dchal, has_qop) },
+	{ "algorithm", offsetof(struct dchal, algorithm),
+	    offsetof(struct dchal, has_algorithm) },
+	{ "charset", offsetof(struct dchal, charset), 0 },
+	{ "rspauth", offsetof(struct dchal, rspauth), 0 },
+};
 
-	KEY("realm", realm, &d->has_realm)
-	KEY("nonce", nonce, &d->has_nonce)
-	KEY("qop", qop, &d->has_qop)
-	KEY("algorithm", algorithm, &d->has_algorithm)
-	KEY("charset", charset, &ignored)
-	KEY("rspauth", rspauth, &ignored)
-#undef KEY
-	*seen = &ignored;
+/*
+ * Where the value of directive key goes: its field, or junk for one we
+ * skip, and for a second realm (several mean "choose one": the first is
+ * ours).
+ */
+static char *
+slot(struct dchal *d, const char *key, size_t klen, char *junk)
+{
+	char	*base = (char *)d;
+	int	*seen;
+	size_t	 i;
+
+	for (i = 0; i < sizeof(directives) / sizeof(directives[0]); i++) {
+		if (strlen(directives[i].name) != klen ||
+		    strncasecmp(directives[i].name, key, klen) != 0)
+			continue;
+		if (directives[i].seen == 0)
+			return base + directives[i].val;
+		seen = (int *)(void *)(base + directives[i].seen);
+		if (*seen && directives[i].val == offsetof(struct dchal, realm))
+			return junk;
+		*seen = 1;
+		return base + directives[i].val;
+	}
 	return junk;
 }
 
@@ -78,8 +103,7 @@ static int
 parse(const char *p, size_t len, struct dchal *d)
 {
 	const char	*end = p + len, *key;
-	char		*v, tmp[DMD5_VAL_MAX];
-	int		*seen;
+	char		*v, junk[DMD5_VAL_MAX];
 	size_t		 klen;
 
 	memset(d, 0, sizeof(*d));
@@ -96,13 +120,9 @@ parse(const char *p, size_t len, struct dchal *d)
 		klen = (size_t)(p - key);
 		while (klen > 0 && strchr(" \t", key[klen - 1]) != NULL)
 			klen--;
-		v = slot(d, key, klen, &seen);
-		/* The first realm is ours: several mean "choose one". */
-		if (*seen && v == d->realm)
-			v = tmp;
+		v = slot(d, key, klen, junk);
 		if ((p = dvalue(p + 1, end, v, DMD5_VAL_MAX)) == NULL)
 			return -1;
-		*seen = 1;
 	}
 }
 
@@ -181,6 +201,23 @@ quote(char *out, size_t n, const char *v)
 	str_append(out, n, "\"");
 }
 
+/* "auth" among the comma-separated qop options. */
+static int
+has_auth(const char *qop)
+{
+	size_t	 n;
+
+	for (;;) {
+		qop += strspn(qop, " \t,");
+		if (*qop == '\0')
+			return 0;
+		n = strcspn(qop, " \t,");
+		if (n == 4 && strncasecmp(qop, "auth", 4) == 0)
+			return 1;
+		qop += n;
+	}
+}
+
 static int
 check_chal(struct sasl *s, const struct dchal *d, struct result *res)
 {
@@ -191,7 +228,7 @@ check_chal(struct sasl *s, const struct dchal *d, struct result *res)
 		return sasl_fail(s, res, EX_PROTOCOL, "algorithm is not "
 		    "md5-sess");
 	/* qop is a list: "auth,auth-int"; absent means auth. */
-	if (d->has_qop && strstr(d->qop, "auth") == NULL)
+	if (d->has_qop && !has_auth(d->qop))
 		return sasl_fail(s, res, EX_UNAVAILABLE, "the server wants "
 		    "qop=%s; only auth is supported", d->qop);
 	return 0;

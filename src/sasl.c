@@ -221,12 +221,6 @@ pass_str(struct sasl *s, struct result *res)
 	return xstrndup(s->c.pass, s->c.passlen, res);
 }
 
-static void
-free_str(char *p)
-{
-	sasl_wipe(p);
-}
-
 /* XOAUTH2 (Google, Microsoft): user=U ^A auth=Bearer T ^A ^A. */
 static char *
 xoauth2(struct sasl *s, struct result *res)
@@ -237,7 +231,7 @@ xoauth2(struct sasl *s, struct result *res)
 		return NULL;
 	out = b64_join(res, "user=", s->c.user, "\001auth=Bearer ", tok,
 	    "\001\001", (char *)NULL);
-	free_str(tok);
+	sasl_wipe(tok);
 	return out;
 }
 
@@ -277,7 +271,7 @@ oauthbearer(struct sasl *s, struct result *res)
 	out = b64_join(res, "n,a=", name, ",\001host=", s->c.host ?
 	    s->c.host : "", "\001port=", port, "\001auth=Bearer ", tok,
 	    "\001\001", (char *)NULL);
-	free_str(tok);
+	sasl_wipe(tok);
 	return out;
 }
 

@@ -1008,7 +1008,7 @@ smtp_send(const struct smtp_opts *o, const struct smtp_msg *m,
 	s->info = info;
 	s->res = res;
 	s->state = S_GREETING;
-	if (o->auth_only && o->user == NULL) {
+	if (o->auth_only && !wants_auth(o)) {
 		result_fail(res, EX_CONFIG, "no user = in the account: "
 		    "nothing to authenticate");
 		goto out;

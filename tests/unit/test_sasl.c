@@ -189,6 +189,63 @@ test_digest_md5(void **state)
 	sasl_free(s);
 }
 
+/* One DIGEST-MD5 challenge: its response (decoded) or -1 and status. */
+static char *
+digest_first(const char *challenge, int *ex)
+{
+	struct sasl_cred c = { .user = "u", .pass = "p", .passlen = 1,
+	    .host = "mx" };
+	struct sasl	*s;
+	char		*ch = b64(challenge), *out, *got = NULL;
+
+	memset(&res, 0, sizeof(res));
+	s = sasl_new(SASL_DIGEST_MD5, &c, &res);
+	sasl_set_nonce(s, "cn", &res);
+	*ex = 0;
+	if (sasl_step(s, ch, &out, &res) == 0) {
+		got = unb64(out);
+		free(out);
+	} else
+		*ex = res.exitcode;
+	free(ch);
+	sasl_free(s);
+	return got;
+}
+
+static void
+test_digest_md5_challenges(void **state)
+{
+	char	*got;
+	int	 ex;
+
+	(void)state;
+	/* Only auth-int (which we lack): refused, not misread. */
+	assert_null(digest_first("nonce=\"n\",qop=\"auth-int\","
+	    "algorithm=md5-sess", &ex));
+	assert_int_equal(ex, EX_UNAVAILABLE);
+	/* Several realms: the first; no realm: none sent. */
+	got = digest_first("realm=\"a\",realm=\"b\",nonce=\"n\","
+	    "qop=\"auth-int,auth\",algorithm=md5-sess", &ex);
+	assert_non_null(strstr(got, "realm=\"a\""));
+	assert_null(strstr(got, "realm=\"b\""));
+	assert_non_null(strstr(got, "digest-uri=\"smtp/mx\""));
+	assert_null(strstr(got, "charset"));
+	free(got);
+	got = digest_first("nonce=\"n\",algorithm=md5-sess", &ex);
+	assert_null(strstr(got, "realm"));
+	free(got);
+	/* A quoted value with an escaped quote. */
+	got = digest_first("nonce=\"a\\\"b\",algorithm=md5-sess", &ex);
+	assert_non_null(strstr(got, "nonce=\"a\\\"b\""));
+	free(got);
+	assert_null(digest_first("realm=\"a\",algorithm=md5-sess", &ex));
+	assert_int_equal(ex, EX_PROTOCOL);
+	assert_null(digest_first("nonce=\"n\",algorithm=md5", &ex));
+	assert_int_equal(ex, EX_PROTOCOL);
+	assert_null(digest_first("nonce=\"n,algorithm=md5-sess", &ex));
+	assert_int_equal(ex, EX_PROTOCOL);
+}
+
 static void
 scram_vector(enum sasl_mech m, const char *nonce, const char *first,
     const char *final, const char *sfinal, const char *badfinal)
@@ -498,6 +555,7 @@ main(void)
 		cmocka_unit_test(test_login),
 		cmocka_unit_test(test_cram_md5),
 		cmocka_unit_test(test_digest_md5),
+		cmocka_unit_test(test_digest_md5_challenges),
 		cmocka_unit_test(test_scram_sha1),
 		cmocka_unit_test(test_scram_sha256),
 		cmocka_unit_test(test_scram_gs2),
