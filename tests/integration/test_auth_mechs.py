@@ -272,3 +272,33 @@ def test_multi_step_mechanisms_are_not_pipelined(server, config_for, run,
     assert_sent(r, srv, ["a@x.org"], R.crlf(SIMPLE))
     b = dict(srv.batch_of())
     assert b["MAIL"] > b["AUTH"], srv.batch_of()
+
+
+@pytest.mark.parametrize("mech", ["SCRAM-SHA-256", "CRAM-MD5", "DIGEST-MD5",
+                                  "XOAUTH2", "OAUTHBEARER"])
+def test_after_auth_secret_only_in_its_buffer(server, config_for, stamp, env,
+                                              mech):
+    """As test_credentials' PLAIN/LOGIN case: at RCPT time the password is
+    in stamp's memory only in secret.c's page, whatever the mechanism did
+    with it (HMAC keys, PBKDF2, the OAuth response: wiped by sasl.c)."""
+    import subprocess
+    from test_credentials import (AtRcpt, IS_ROOT, PAGE, PW_COMMAND,
+                                  WINDOW)
+    if not IS_ROOT:
+        pytest.skip("needs root")
+    hook = AtRcpt(scan_memory=True)
+    srv = server([mech], replies={"RCPT": hook})
+    cfg = config_for(srv, auth=mech.lower(), password=None,
+                     password_command=PW_COMMAND, timeout=60)
+    p = hook.start(subprocess.Popen(
+        R.stamp_cmd(["a@x.org"], cfg, stamp), stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env))
+    out, err = p.communicate(SIMPLE, timeout=90)
+    r = subprocess.CompletedProcess(p.args, p.returncode, out, err)
+    assert_sent(r, srv, ["a@x.org"], R.crlf(SIMPLE))
+    hits = hook.seen["memory"]
+    plain = hits.pop(PW)
+    base = min(plain, default=0)
+    assert base % PAGE == 0 and all(
+        a - base <= len(PW) - WINDOW for a in plain), [hex(a) for a in plain]
+    assert all(v == [] for v in hits.values()), hits
