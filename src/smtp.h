@@ -9,9 +9,18 @@
  * All recipients or none: if any RCPT is refused no data is sent and
  * the error names every refused recipient.
  *
+ * AUTH (sasl.h): opts.auth names the mechanism or "auto", the strongest
+ * both sides have (SCRAM-PLUS, SCRAM, PLAIN, LOGIN, CRAM-MD5, DIGEST-MD5;
+ * never XOAUTH2, OAUTHBEARER or EXTERNAL).  One the server lacks, or no
+ * usable one, is EX_UNAVAILABLE naming what it offers; a server that
+ * cannot prove it knows the password (SCRAM v=, DIGEST-MD5 rspauth) is
+ * EX_UNAVAILABLE too; a refusal (535) EX_NOPERM, with the decoded OAuth
+ * error when the server gave one.  -PLUS binds to the TLS connection
+ * (tls_channel_binding).  EXTERNAL needs no user and no password.
+ *
  * Round trips (DESIGN.md 4): with PIPELINING offered and opts.pipelining,
- * AUTH PLAIN (initial response), MAIL, every RCPT and DATA go in one
- * write and QUIT with the end of data; a refused RCPT then closes the
+ * AUTH PLAIN or EXTERNAL (initial response), MAIL, every RCPT and DATA
+ * go in one write and QUIT with the end of data; a refused RCPT closes the
  * connection without the end of data (RFC 5321 3.3: no delivery).  With
  * CHUNKING too, opts.chunking and one recipient, "BDAT n LAST", the
  * message (CRLF, not dot-stuffed, n exact) and QUIT join that write.
