@@ -314,6 +314,10 @@ choose_mech(struct session *s)
 		    "does not offer %s (auth = %s; it offers: %s)",
 		    sasl_name(s->mech), want, s->offered[0] != '\0' ?
 		    s->offered : "none");
+	if (s->mech == SASL_EXTERNAL && s->o->tls.cert_file == NULL)
+		return result_fail(s->res, EX_CONFIG, "AUTH: auth = external "
+		    "needs a client certificate (tls_cert_file and "
+		    "tls_key_file)");
 	if (sasl_is_plus(s->mech) && s->cblen == 0)
 		return result_fail(s->res, EX_UNAVAILABLE, "AUTH: %s needs TLS "
 		    "channel binding, which this connection does not have",

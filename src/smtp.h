@@ -16,7 +16,8 @@
  * cannot prove it knows the password (SCRAM v=, DIGEST-MD5 rspauth) is
  * EX_UNAVAILABLE too; a refusal (535) EX_NOPERM, with the decoded OAuth
  * error when the server gave one.  -PLUS binds to the TLS connection
- * (tls_channel_binding).  EXTERNAL needs no user and no password.
+ * (tls_channel_binding).  EXTERNAL needs no user and no password, but
+ * a client certificate (EX_CONFIG without one, before AUTH).
  *
  * Round trips (DESIGN.md 4): with PIPELINING offered and opts.pipelining,
  * AUTH PLAIN or EXTERNAL (initial response), MAIL, every RCPT and DATA

@@ -255,12 +255,29 @@ def test_external_with_client_certificate(server, certs, config_for, run,
     assert b["AUTH"] == b["MAIL"] == b["RCPT"], srv.batch_of()
 
 
-def test_external_without_certificate_is_refused(server, config_for, run):
+def test_external_without_certificate_is_a_config_error(server, config_for,
+                                                        run):
     srv = server(["EXTERNAL"])
     r = run(["a@x.org"], SIMPLE, config_for(srv, auth="external",
                                             password=None))
+    assert_exit(r, 78)
+    assert error_line(r) == ("stamp: AUTH: auth = external needs a client "
+                             "certificate (tls_cert_file and tls_key_file)")
+    srv.settle()
+    assert srv.auth_commands() == []
+
+
+def test_external_refused_by_the_server(server, certs, config_for, run):
+    """The certificate is fine but the server will not let it act as
+    someone else: 535, 77."""
+    srv = server(["EXTERNAL"], client_ca=True)
+    r = run(["a@x.org"], SIMPLE, config_for(
+        srv, auth="external", password=None, authzid="someone-else",
+        tls_cert_file=certs.client_pem, tls_key_file=certs.client_key))
     assert_exit(r, 77)
     words_in(error_line(r), "AUTH", "EXTERNAL", "535")
+    srv.settle()
+    assert srv.messages == []
 
 
 @pytest.mark.parametrize("mech", ["SCRAM-SHA-256", "CRAM-MD5", "LOGIN"])
