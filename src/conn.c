@@ -252,6 +252,9 @@ conn_flush(struct conn *c, struct result *res)
 		    res);
 	else
 		r = plain_write(c, c->wbuf, c->wlen, res);
+	/* AUTH responses pass through here: a shorter command later
+	 * would leave the tail of one behind (DESIGN.md 7). */
+	explicit_bzero(c->wbuf, c->wlen);
 	c->wlen = 0;
 	if (r == -1)
 		c->dead = 1;
@@ -382,5 +385,16 @@ conn_close(struct conn *c)
 	if (c->tls)
 		tls_free(c->tls);
 	close(c->fd);
+	explicit_bzero(c->wbuf, c->wlen);	/* unsent, maybe secret */
 	free(c);
+}
+
+int
+conn_channel_binding(struct conn *c, const char *type, const char **used,
+    unsigned char *buf, size_t max, size_t *len)
+{
+	*len = 0;
+	if (c == NULL || c->tls == NULL)
+		return -1;
+	return tls_channel_binding(c->tls, type, used, buf, max, len);
 }

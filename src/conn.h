@@ -69,4 +69,8 @@ int	 conn_getline(struct conn *, char *buf, size_t max, size_t *len,
 
 void	 conn_close(struct conn *);
 
+/* tls_channel_binding (tls.h) of the connection; -1 without TLS. */
+int	 conn_channel_binding(struct conn *, const char *type,
+	    const char **used, unsigned char *buf, size_t max, size_t *len);
+
 #endif

@@ -68,6 +68,7 @@ submit(struct job *j)
 		.connect_s = a->timeout < CONNECT_TIMEOUT ? a->timeout :
 		    CONNECT_TIMEOUT,
 		.timeout_s = a->timeout, .user = a->user, .auth = a->auth,
+		.authzid = a->authzid,
 		.pass = j->sec.buf, .passlen = j->sec.len,
 		.pipelining = a->pipelining, .chunking = a->chunking,
 	};
@@ -82,6 +83,13 @@ submit(struct job *j)
 
 	o.auth_only = j->auth_only;
 	return smtp_send(&o, &m, &j->info, &j->res);
+}
+
+/* AUTH EXTERNAL: the client certificate authenticates, no password. */
+static int
+uses_external(const struct account *a)
+{
+	return a->auth != NULL && strcmp(a->auth, "external") == 0;
 }
 
 /* Everything up to the network: nothing is sent if any step fails. */
@@ -110,7 +118,7 @@ prepare(struct job *j)
 	if (envelope_build(&j->env, c, j->acct, j->msg, &j->res) == -1)
 		return -1;
 	/* Before connecting, so an unlock prompt never stalls a server. */
-	if (j->acct->user != NULL &&
+	if (j->acct->user != NULL && !uses_external(j->acct) &&
 	    secret_get(j->acct, &j->sec, &j->res) == -1)
 		return -1;
 	return 0;

@@ -54,8 +54,9 @@ static const char *const state_name[] = {
 #define CAP_SMTPUTF8	0x20
 #define CAP_PIPELINING	0x40
 #define CAP_CHUNKING	0x80
-#define MECH_PLAIN	0x01
-#define MECH_LOGIN	0x02
+#define SMTP_AUTH_STEPS	4		/* 334 challenges we answer */
+#define SMTP_OFFERED_MAX 256		/* the AUTH line, for messages */
+#define SMTP_AUTH_LINE	12288		/* RFC 4954 4: longest AUTH line */
 
 struct session {
 	const struct smtp_opts	*o;
@@ -66,8 +67,15 @@ struct session {
 	enum state		 state;
 	unsigned		 caps, mechs;
 	unsigned long long	 size_max;
-	int			 mech;		/* chosen MECH_* */
+	enum sasl_mech		 mech;		/* chosen */
+	struct sasl		*sasl;		/* its exchange */
+	char			*pending;	/* an initial response too long
+						   for the AUTH line (secret) */
 	int			 step;		/* AUTH exchange step */
+	char			 offered[SMTP_OFFERED_MAX]; /* AUTH's list */
+	const char		*cb_type;	/* TLS channel binding */
+	unsigned char		 cb[TLS_CB_MAX];
+	size_t			 cblen;
 	int			 dot;		/* the end of data is queued */
 	int			 data_sent;	/* DATA sent, no refusal read */
 	int			 quit_sent;	/* QUIT is queued already */
@@ -170,13 +178,34 @@ refuse(struct session *s, int rcpt)
 	return result_reply(s->res, s->stage, s->r.code, s->r.first, rcpt);
 }
 
+/* "AUTH PLAIN SCRAM-SHA-256 ..." (RFC 4954 3); unknown names are kept
+ * for messages only.  Several AUTH lines (AUTH=, old Outlook) add up. */
+static void
+parse_mechs(struct session *s, const char *p)
+{
+	enum sasl_mech	 m;
+	size_t		 n;
+
+	for (p += strspn(p, " "); *p != '\0'; p += n, p += strspn(p, " ")) {
+		n = strcspn(p, " ");
+		if ((m = sasl_lookup(p, n)) != SASL_NONE)
+			s->mechs |= 1u << m;
+		if (strlen(s->offered) + n + 2 >= sizeof(s->offered))
+			continue;
+		if (s->offered[0] != '\0')
+			str_append(s->offered, sizeof(s->offered), " ");
+		strncat(s->offered, p, n);
+	}
+}
+
 static void
 parse_caps(struct session *s)
 {
-	const char	*l, *p;
+	const char	*l;
 	size_t		 i;
 
 	s->caps = s->mechs = 0;
+	s->offered[0] = '\0';
 	s->size_max = 0;
 	for (i = 1; i < s->r.nlines; i++) {
 		l = reply_line(&s->r, i);
@@ -199,50 +228,142 @@ parse_caps(struct session *s)
 		} else if (strncasecmp(l, "AUTH", 4) == 0 &&
 		    (l[4] == ' ' || l[4] == '=')) {
 			s->caps |= CAP_AUTH;
-			for (p = l + 5; *p != '\0'; p += strcspn(p, " "),
-			    p += strspn(p, " ")) {
-				if (strncasecmp(p, "PLAIN", 5) == 0 &&
-				    (p[5] == ' ' || p[5] == '\0'))
-					s->mechs |= MECH_PLAIN;
-				if (strncasecmp(p, "LOGIN", 5) == 0 &&
-				    (p[5] == ' ' || p[5] == '\0'))
-					s->mechs |= MECH_LOGIN;
-			}
+			parse_mechs(s, l + 5);
 		}
 	}
 }
 
-/* auto: PLAIN (one round trip) over LOGIN (three). */
+/* AUTH is wanted: a user, or EXTERNAL (the certificate says who). */
+static int
+wants_auth(const struct smtp_opts *o)
+{
+	return o->user != NULL || (o->auth != NULL &&
+	    strcasecmp(o->auth, "external") == 0);
+}
+
+/* RFC 4954 4: only these may start the pipelined group. */
+static int
+one_round_trip(enum sasl_mech m)
+{
+	return m == SASL_PLAIN || m == SASL_EXTERNAL;
+}
+
+/* PLAIN's or EXTERNAL's initial response would not fit the AUTH line
+ * (enter_auth then waits for a 334): not one round trip after all. */
+static int
+long_initial_response(const struct session *s)
+{
+	size_t	 n = s->o->authzid != NULL ? strlen(s->o->authzid) : 0;
+
+	if (s->mech == SASL_PLAIN)
+		n += strlen(s->o->user) + s->o->passlen + 2;
+	return strlen("AUTH EXTERNAL ") + B64_LEN(n) + 2 > SMTP_AUTH_LINE;
+}
+
+/*
+ * auth = auto: the strongest mechanism both sides have.  -PLUS binds
+ * the exchange to this TLS connection; SCRAM proves the server knows
+ * the password and never shows it; PLAIN and LOGIN show it (over TLS);
+ * CRAM-MD5 and DIGEST-MD5 are weak hashes, for old servers only.
+ * XOAUTH2, OAUTHBEARER and EXTERNAL need other credentials: forced only.
+ */
+static const enum sasl_mech auto_order[] = {
+	SASL_SCRAM_SHA256_PLUS, SASL_SCRAM_SHA1_PLUS, SASL_SCRAM_SHA256,
+	SASL_SCRAM_SHA1, SASL_PLAIN, SASL_LOGIN, SASL_CRAM_MD5,
+	SASL_DIGEST_MD5
+};
+
+static int
+offered(const struct session *s, enum sasl_mech m)
+{
+	return (s->mechs & (1u << m)) != 0;
+}
+
+static enum sasl_mech
+auto_mech(struct session *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(auto_order) / sizeof(auto_order[0]); i++)
+		if (offered(s, auto_order[i]) &&
+		    (!sasl_is_plus(auto_order[i]) || s->cblen > 0))
+			return auto_order[i];
+	return SASL_NONE;
+}
+
 static int
 choose_mech(struct session *s)
 {
-	const char *want = s->o->auth ? s->o->auth : "auto";
+	const char	*want = s->o->auth ? s->o->auth : "auto";
+	int		 is_auto = strcasecmp(want, "auto") == 0;
 
 	if (!(s->caps & CAP_AUTH))
 		return result_fail(s->res, EX_UNAVAILABLE, "AUTH: the server "
 		    "does not offer authentication (remove user = to send "
 		    "without it)");
-	if (strcasecmp(want, "plain") == 0 ||
-	    (strcasecmp(want, "auto") == 0 && (s->mechs & MECH_PLAIN)))
-		s->mech = MECH_PLAIN;
-	else if (strcasecmp(want, "login") == 0 ||
-	    (strcasecmp(want, "auto") == 0 && (s->mechs & MECH_LOGIN)))
-		s->mech = MECH_LOGIN;
-	if (s->mech == 0 || !(s->mechs & s->mech))
+	if (conn_channel_binding(s->c, NULL, &s->cb_type, s->cb,
+	    sizeof(s->cb), &s->cblen) == -1)
+		s->cblen = 0;
+	s->mech = is_auto ? auto_mech(s) : sasl_lookup(want, strlen(want));
+	if (s->mech == SASL_NONE)
 		return result_fail(s->res, EX_UNAVAILABLE, "AUTH: no usable "
 		    "mechanism (auth = %s; the server offers: %s)", want,
-		    s->mechs == 0 ? "none we support" :
-		    s->mechs == MECH_LOGIN ? "LOGIN" : s->mechs == MECH_PLAIN ?
-		    "PLAIN" : "PLAIN LOGIN");
+		    s->offered[0] != '\0' ? s->offered : "none");
+	if (!offered(s, s->mech))
+		return result_fail(s->res, EX_UNAVAILABLE, "AUTH: the server "
+		    "does not offer %s (auth = %s; it offers: %s)",
+		    sasl_name(s->mech), want, s->offered[0] != '\0' ?
+		    s->offered : "none");
+	if (s->mech == SASL_EXTERNAL && s->o->tls.cert_file == NULL)
+		return result_fail(s->res, EX_CONFIG, "AUTH: auth = external "
+		    "needs a client certificate (tls_cert_file and "
+		    "tls_key_file)");
+	if (sasl_is_plus(s->mech) && s->cblen == 0)
+		return result_fail(s->res, EX_UNAVAILABLE, "AUTH: %s needs TLS "
+		    "channel binding, which this connection does not have",
+		    sasl_name(s->mech));
 	snprintf(s->info->auth, sizeof(s->info->auth), "%s",
-	    s->mech == MECH_PLAIN ? "PLAIN" : "LOGIN");
+	    sasl_name(s->mech));
+	log_trace("AUTH: %s (the server offers: %s)%s%s", s->info->auth,
+	    s->offered, sasl_is_plus(s->mech) ? "; channel binding " : "",
+	    sasl_is_plus(s->mech) ? s->cb_type : "");
 	return 0;
 }
 
 static int
+start_sasl(struct session *s)
+{
+	struct sasl_cred c = {
+		.authzid = s->o->authzid, .user = s->o->user ?
+		    s->o->user : "", .pass = s->o->pass ? s->o->pass : "",
+		.passlen = s->o->pass ? s->o->passlen : 0,
+		.host = s->o->host, .port = s->o->port,
+		.cb_type = s->cb_type, .cb = s->cb, .cblen = s->cblen,
+	};
+
+	/* RFC 5802 6: "y" only when we could bind and the server can't. */
+	c.server_plus = offered(s, SASL_SCRAM_SHA1_PLUS) ||
+	    offered(s, SASL_SCRAM_SHA256_PLUS) || s->cblen == 0;
+	if (!sasl_is_plus(s->mech))
+		c.cb = NULL, c.cblen = 0, c.cb_type = NULL;
+	return (s->sasl = sasl_new(s->mech, &c, s->res)) == NULL ? -1 : 0;
+}
+
+/* RFC 4954 4: "*" cancels an exchange we cannot go on with. */
+static void
+cancel_auth(struct session *s)
+{
+	struct result	 ignored = { 0 };
+
+	log_wire("-> ", "*", 1, 0);
+	conn_write(s->c, "*\r\n", 3, &ignored);
+}
+
+/* AUTH MECH [initial-response] ("=" when empty), or the next response. */
+static int
 enter_auth(struct session *s)
 {
-	char	*resp;
+	char	 prefix[64], *resp = NULL;
 	int	 r;
 
 	if (!conn_is_tls(s->c))		/* never: see smtp.h */
@@ -251,39 +372,66 @@ enter_auth(struct session *s)
 	conn_stage(s->c, s->stage);
 	if (s->dry)
 		return 0;
-	if (s->mech == MECH_PLAIN)
-		resp = sasl_plain(NULL, s->o->user, s->o->pass,
-		    s->o->passlen, s->res);
-	else if (s->step == 0)
-		return cmd(s, "AUTH LOGIN");
-	else if (s->step == 1)
-		resp = sasl_b64(s->o->user, strlen(s->o->user), s->res);
-	else
-		resp = sasl_b64(s->o->pass, s->o->passlen, s->res);
-	if (resp == NULL)
+	if (s->step > 0) {
+		if (s->pending != NULL) {	/* the 334 asks for it */
+			resp = s->pending;
+			s->pending = NULL;
+		} else if (sasl_step(s->sasl, reply_line(&s->r, 0), &resp,
+		    s->res) == -1) {
+			cancel_auth(s);
+			return -1;
+		}
+		r = cmd_secret(s, "", resp);
+		sasl_wipe(resp);
+		return r;
+	}
+	if (s->sasl == NULL && start_sasl(s) == -1)
 		return -1;
-	/* PLAIN: initial response (RFC 4954 4); a 334 gets it again. */
-	r = cmd_secret(s, s->mech == MECH_PLAIN && s->step == 0 ?
-	    "AUTH PLAIN " : "", resp);
+	if ((r = sasl_start(s->sasl, &resp, s->res)) <= 0)
+		return r == 0 ? cmd(s, "AUTH %s", s->info->auth) : -1;
+	snprintf(prefix, sizeof(prefix), "AUTH %s ", s->info->auth);
+	/* RFC 4954 4: too long for the line, it waits for a 334. */
+	if (strlen(prefix) + strlen(resp) + 2 > SMTP_AUTH_LINE) {
+		s->pending = resp;
+		return cmd(s, "AUTH %s", s->info->auth);
+	}
+	r = cmd_secret(s, prefix, *resp != '\0' ? resp : "=");
 	sasl_wipe(resp);
 	return r;
+}
+
+/* A refusal; XOAUTH2 and OAUTHBEARER explained it in a challenge. */
+static int
+refuse_auth(struct session *s)
+{
+	char	 text[RESULT_MSG_MAX];
+
+	if (s->sasl == NULL || *sasl_error(s->sasl) == '\0')
+		return refuse(s, 0);
+	str_copy(text, sizeof(text), s->r.first);
+	str_append(text, sizeof(text), " (");
+	str_append(text, sizeof(text), sasl_error(s->sasl));
+	str_append(text, sizeof(text), ")");
+	return result_reply(s->res, s->stage, s->r.code, text, 0);
 }
 
 static int
 decide_auth(struct session *s)
 {
 	if (s->r.code == 235) {
+		/* SCRAM, DIGEST-MD5: the server must have proven itself. */
+		if (s->sasl != NULL && sasl_done(s->sasl, s->res) == -1)
+			return -1;
 		next(s, s->o->auth_only ? S_QUIT : S_MAIL);
 		return 0;
 	}
-	/* 334: the next response.  PLAIN has one, LOGIN two.  Not when
-	 * MAIL and the rest follow already: that would be their data. */
-	if (s->r.code == 334 && !s->grouped &&
-	    s->step < (s->mech == MECH_PLAIN ? 1 : 2)) {
+	/* 334: the next response.  Not when MAIL and the rest follow
+	 * already: that would be their data. */
+	if (s->r.code == 334 && !s->grouped && s->step < SMTP_AUTH_STEPS) {
 		s->step++;
 		return 0;
 	}
-	return refuse(s, 0);
+	return refuse_auth(s);
 }
 
 static int	 exact_size(struct session *);
@@ -666,12 +814,13 @@ enter(struct session *s)
 
 	if (s->grouped && s->state >= S_AUTH && s->state <= S_BDAT)
 		return enter_dry(s);
-	/* The group starts at MAIL, or at AUTH when PLAIN's single
-	 * round trip allows it (RFC 4954 4); LOGIN waits for its 334s. */
+	/* The group starts at MAIL, or at AUTH when PLAIN's or EXTERNAL's
+	 * single round trip allows it (RFC 4954 4); others wait for 334s. */
 	group = !s->o->auth_only && s->o->pipelining &&
 	    (s->caps & CAP_PIPELINING) &&
 	    s->m->nrcpts <= SMTP_PIPE_RCPTS && (s->state == S_MAIL ||
-	    (s->state == S_AUTH && s->mech == MECH_PLAIN));
+	    (s->state == S_AUTH && one_round_trip(s->mech) &&
+	    !long_initial_response(s)));
 	return group ? send_group(s) : enter_state(s);
 }
 
@@ -734,7 +883,7 @@ decide_ehlo(struct session *s)
 	}
 	if (!s->o->auth_only && choose_params(s) == -1)
 		return -1;
-	if (s->o->user != NULL) {
+	if (wants_auth(s->o)) {
 		if (choose_mech(s) == -1)
 			return -1;
 		next(s, S_AUTH);
@@ -863,7 +1012,7 @@ smtp_send(const struct smtp_opts *o, const struct smtp_msg *m,
 	s->info = info;
 	s->res = res;
 	s->state = S_GREETING;
-	if (o->auth_only && o->user == NULL) {
+	if (o->auth_only && !wants_auth(o)) {
 		result_fail(res, EX_CONFIG, "no user = in the account: "
 		    "nothing to authenticate");
 		goto out;
@@ -879,6 +1028,8 @@ smtp_send(const struct smtp_opts *o, const struct smtp_msg *m,
 	r = 0;
 out:
 	quit(s);
+	sasl_free(s->sasl);
+	sasl_wipe(s->pending);
 	conn_close(s->c);
 	free(s);
 	return r;

@@ -9,9 +9,19 @@
  * All recipients or none: if any RCPT is refused no data is sent and
  * the error names every refused recipient.
  *
+ * AUTH (sasl.h): opts.auth names the mechanism or "auto", the strongest
+ * both sides have (SCRAM-PLUS, SCRAM, PLAIN, LOGIN, CRAM-MD5, DIGEST-MD5;
+ * never XOAUTH2, OAUTHBEARER or EXTERNAL).  One the server lacks, or no
+ * usable one, is EX_UNAVAILABLE naming what it offers; a server that
+ * cannot prove it knows the password (SCRAM v=, DIGEST-MD5 rspauth) is
+ * EX_UNAVAILABLE too; a refusal (535) EX_NOPERM, with the decoded OAuth
+ * error when the server gave one.  -PLUS binds to the TLS connection
+ * (tls_channel_binding).  EXTERNAL needs no user and no password, but
+ * a client certificate (EX_CONFIG without one, before AUTH).
+ *
  * Round trips (DESIGN.md 4): with PIPELINING offered and opts.pipelining,
- * AUTH PLAIN (initial response), MAIL, every RCPT and DATA go in one
- * write and QUIT with the end of data; a refused RCPT then closes the
+ * AUTH PLAIN or EXTERNAL (initial response), MAIL, every RCPT and DATA
+ * go in one write and QUIT with the end of data; a refused RCPT closes the
  * connection without the end of data (RFC 5321 3.3: no delivery).  With
  * CHUNKING too, opts.chunking and one recipient, "BDAT n LAST", the
  * message (CRLF, not dot-stuffed, n exact) and QUIT join that write.
@@ -41,8 +51,10 @@ struct smtp_opts {
 	struct tls_opts	 tls;		/* verification, client certificate */
 	int		 connect_s;	/* connect budget for all addresses */
 	int		 timeout_s;	/* each wait for the server */
-	const char	*user;		/* NULL: no AUTH */
-	const char	*auth;		/* "auto", "plain", "login" */
+	const char	*user;		/* NULL: no AUTH (but EXTERNAL) */
+	const char	*auth;		/* "auto" or a mechanism (sasl.h),
+					   any case; see choose_mech */
+	const char	*authzid;	/* authorization identity, or NULL */
 	const char	*pass;		/* the secret, passlen bytes */
 	size_t		 passlen;
 	int		 pipelining;	/* RFC 2920 when offered; 0: lockstep */
@@ -71,7 +83,7 @@ struct smtp_msg {
 
 struct smtp_info {
 	char	 tls[16];		/* "TLSv1.3" once TLS is up */
-	char	 auth[16];		/* mechanism used, or "" */
+	char	 auth[24];		/* mechanism used, or "" */
 };
 
 /*

@@ -77,4 +77,22 @@ const char *tls_cipher(const struct tls *);
 /* Send close_notify (best effort, no waiting) and free. */
 void	 tls_free(struct tls *);
 
+/*
+ * Channel binding data (RFC 5056) for SASL's -PLUS mechanisms, once the
+ * handshake is done.  type "tls-exporter" (RFC 9266: 32 bytes of keying
+ * material, label "EXPORTER-Channel-Binding", TLS 1.3 only),
+ * "tls-unique" (RFC 5929 3: the first Finished message of the latest
+ * handshake, TLS 1.2 only, and only with the extended master secret of
+ * RFC 7627, which closes the triple handshake attack) or
+ * "tls-server-end-point" (RFC 5929 4: the hash of the server's
+ * certificate, SHA-256 unless its signature uses a stronger one); NULL
+ * picks the best this connection has: tls-exporter on TLS 1.3,
+ * tls-unique or else tls-server-end-point on TLS 1.2.  *used names it.
+ * 0 with the data in buf (max bytes, TLS_CB_MAX is enough) and *len;
+ * -1 when that type is not available on this connection.
+ */
+#define TLS_CB_MAX	64
+int	 tls_channel_binding(struct tls *, const char *type,
+	    const char **used, unsigned char *buf, size_t max, size_t *len);
+
 #endif

@@ -92,6 +92,20 @@ conn_tls_version(const struct conn *c)
 	return c->tls ? "TLSv1.3" : NULL;
 }
 
+/* No channel binding here: -PLUS mechanisms are refused before AUTH. */
+int
+conn_channel_binding(struct conn *c, const char *type, const char **used,
+    unsigned char *buf, size_t max, size_t *len)
+{
+	(void)c;
+	(void)type;
+	(void)used;
+	(void)buf;
+	(void)max;
+	*len = 0;
+	return -1;
+}
+
 void
 conn_stage(struct conn *c, const char *stage)
 {

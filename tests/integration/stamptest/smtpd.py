@@ -26,7 +26,17 @@ chunks of the transaction are joined, and LAST delivers them as they are
 
 AUTH PLAIN and LOGIN against one user/password (a wrong password gets
 "535 5.7.8 Authentication credentials invalid"); auth_mechanisms limits what is
-advertised.  AUTH is required before MAIL.
+advertised (PLAIN and LOGIN by default).  AUTH is required before MAIL.
+The server side of the other mechanisms is here too (_ServerMechs, Python's
+hashlib/hmac): CRAM-MD5, DIGEST-MD5 (rspauth), SCRAM-SHA-1/256 (salt,
+iterations=4096) and -PLUS with tls-unique (TLS 1.2 only: Python's ssl has
+no exporter for TLS 1.3's tls-exporter), XOAUTH2 and OAUTHBEARER (the
+password is the token; a wrong one gets the error JSON, oauth_error, in a
+334, then 535), EXTERNAL (the client certificate must have been verified:
+certs.with_server(client_ca=True); an authzid must be the user).
+bad_server_proof=True sends a wrong SCRAM v= / DIGEST-MD5 rspauth.
+Session.sasl holds every client message of the exchange, base64-decoded
+(the initial response first), Session.cb_type the channel binding used.
 
 Recorded per connection (Session): every client command line as raw bytes
 (with its CRLF), AUTH continuation responses, the raw DATA lines (still
@@ -57,7 +67,14 @@ import warnings
 from dataclasses import dataclass, field
 from typing import List, Optional
 
-from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+import base64
+import hashlib
+import hmac
+import os
+import re
+
+from aiosmtpd.smtp import (MISSING, SMTP, AuthResult, LoginPassword,
+                           auth_mechanism)
 
 
 class _Quiet(logging.Filter):
@@ -77,6 +94,11 @@ MODES = ("smtps", "starttls", "plain-no-starttls")
 DSN_MAIL = ("RET", "ENVID")            # RFC 3461 4.3, 4.4
 DSN_RCPT = ("NOTIFY", "ORCPT")         # RFC 3461 4.1, 4.2
 HOST = "127.0.0.1"
+MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5", "DIGEST-MD5", "SCRAM-SHA-1",
+              "SCRAM-SHA-256", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256-PLUS",
+              "XOAUTH2", "OAUTHBEARER", "EXTERNAL")
+OAUTH_ERROR = ('{"status":"401","schemes":"bearer",'
+               '"scope":"https://mail.google.com/"}')
 
 
 @dataclass
@@ -89,6 +111,8 @@ class Session:
     closed: bool = False
     batches: List[int] = field(default_factory=list)
     bdat: List[bytes] = field(default_factory=list)
+    sasl: List[bytes] = field(default_factory=list)
+    cb_type: Optional[str] = None
 
 
 @dataclass
@@ -169,7 +193,193 @@ class _Handler:
             list(envelope.stamptest_rcpt)))
 
 
-class _RecordingSMTP(SMTP):
+def _b64(b):
+    return base64.b64encode(b).decode()
+
+
+class _ServerMechs:
+    """Server side of the SASL mechanisms beyond PLAIN and LOGIN (which
+    aiosmtpd has).  Each returns an AuthResult: 235 on success, 535 5.7.8
+    for wrong credentials; a client's "*" (MISSING) ends it silently."""
+
+    FAIL = AuthResult(success=False, handled=False)
+    QUIET = AuthResult(success=False, handled=True)
+
+    def _ok(self):
+        return AuthResult(success=True, auth_data=LoginPassword(
+            self.srv.user, self.srv.password))
+
+    async def _first(self, args):
+        """The initial response ("=" is empty), or an empty challenge."""
+        if len(args) > 1:
+            blob = b"" if args[1] == "=" else base64.b64decode(
+                args[1], validate=True)
+        else:
+            blob = await self.challenge_auth("")
+        if blob is not MISSING:
+            self.rec.sasl.append(blob)
+        return blob
+
+    async def _next(self, challenge):
+        blob = await self.challenge_auth(challenge)
+        if blob is not MISSING:
+            self.rec.sasl.append(blob)
+        return blob
+
+    @auth_mechanism("CRAM-MD5")
+    async def auth_CRAM_MD5(self, server, args):
+        ch = b"<%d.%d@mx.test>" % (os.getpid(), int(time.time()))
+        blob = await self._next(ch)
+        if blob is MISSING:
+            return self.QUIET
+        user, _, digest = blob.rpartition(b" ")
+        want = hmac.new(self.srv.password, ch, "md5").hexdigest().encode()
+        return self._ok() if (user == self.srv.user and hmac.compare_digest(
+            digest, want)) else self.FAIL
+
+    @auth_mechanism("DIGEST-MD5")
+    async def auth_DIGEST_MD5(self, server, args):
+        nonce = _b64(os.urandom(12))
+        blob = await self._next(
+            'realm="mx.test",nonce="%s",qop="auth",charset=utf-8,'
+            'algorithm=md5-sess' % nonce)
+        if blob is MISSING:
+            return self.QUIET
+        d = dict((k, v1 if v1 else v2) for k, v1, v2 in re.findall(
+            r'([a-z-]+)=(?:"((?:[^"\\]|\\.)*)"|([^,]*))',
+            blob.decode("utf-8", "replace")))
+        H = lambda b: hashlib.md5(b).digest()
+        HX = lambda b: hashlib.md5(b).hexdigest().encode()
+        a1 = (H(b"%s:%s:%s" % (d.get("username", "").encode(),
+                                d.get("realm", "").encode(),
+                                self.srv.password))
+              + (":%s:%s" % (nonce, d.get("cnonce", ""))).encode())
+        if "authzid" in d:
+            a1 += b":" + d["authzid"].encode()
+
+        def kd(a2):
+            return HX(HX(a1) + (":%s:%s:%s:auth:" % (
+                nonce, d.get("nc", ""), d.get("cnonce", ""))).encode()
+                + HX(a2.encode()))
+        uri = d.get("digest-uri", "")
+        if (d.get("username", "").encode() != self.srv.user
+                or d.get("nonce") != nonce or uri != "smtp/localhost"
+                or kd("AUTHENTICATE:" + uri) != d.get("response",
+                                                       "").encode()):
+            return self.FAIL
+        rsp = kd(":" + uri)
+        if self.srv.bad_server_proof:
+            rsp = rsp[:-1] + (b"0" if rsp[-1:] != b"0" else b"1")
+        blob = await self._next(b"rspauth=" + rsp)
+        return self._ok() if blob == b"" else self.QUIET
+
+    async def _scram(self, args, name, plus):
+        first = await self._first(args)
+        if first is MISSING:
+            return self.QUIET
+        m = re.match(rb"^(n|y|p=([a-z-]+)),(a=[^,]*)?,(n=([^,]*),r=(.*))$",
+                     first)
+        if m is None:
+            return AuthResult(success=False, handled=False,
+                              message="501 5.5.2 bad client-first")
+        gs2 = first[:m.start(4)]
+        flag, user, cnonce = m.group(1), m.group(5), m.group(6)
+        if plus != flag.startswith(b"p="):
+            return self.FAIL
+        if flag == b"y" and any(x.endswith("-PLUS")
+                                for x in self.srv.auth_mechanisms):
+            return self.FAIL          # RFC 5802 6: a downgrade
+        cb = b""
+        if plus:
+            self.rec.cb_type = m.group(2).decode()
+            ssl_obj = self.transport.get_extra_info("ssl_object")
+            cb = (ssl_obj.get_channel_binding(self.rec.cb_type)
+                  if self.rec.cb_type == "tls-unique" else None)
+            if cb is None:
+                blob = await self._next(b"e=unsupported-channel-binding-type")
+                return self.FAIL
+        salt, iters = os.urandom(16), self.srv.iterations
+        snonce = cnonce + _b64(os.urandom(18)).encode()
+        sfirst = b"r=%s,s=%s,i=%d" % (snonce, _b64(salt).encode(), iters)
+        final = await self._next(sfirst)
+        if final is MISSING:
+            return self.QUIET
+        fm = re.match(rb"^(c=([^,]*),r=([^,]*)),p=(.*)$", final)
+        if (fm is None or fm.group(3) != snonce
+                or base64.b64decode(fm.group(2)) != gs2 + cb):
+            return self.FAIL
+        salted = hashlib.pbkdf2_hmac(name, self.srv.password, salt, iters)
+        am = m.group(4) + b"," + sfirst + b"," + fm.group(1)
+        ckey = hmac.new(salted, b"Client Key", name).digest()
+        stored = hashlib.new(name, ckey).digest()
+        csig = hmac.new(stored, am, name).digest()
+        proof = base64.b64decode(fm.group(4))
+        if (user != self.srv.user or len(proof) != len(csig) or hashlib.new(
+                name, bytes(a ^ b for a, b in zip(proof, csig))).digest()
+                != stored):
+            return self.FAIL
+        ssig = hmac.new(hmac.new(salted, b"Server Key", name).digest(), am,
+                        name).digest()
+        if self.srv.bad_server_proof:
+            ssig = bytes([ssig[0] ^ 1]) + ssig[1:]
+        blob = await self._next(b"v=" + _b64(ssig).encode())
+        return self._ok() if blob == b"" else self.QUIET
+
+    @auth_mechanism("SCRAM-SHA-1")
+    async def auth_SCRAM_SHA_1(self, server, args):
+        return await self._scram(args, "sha1", False)
+
+    @auth_mechanism("SCRAM-SHA-256")
+    async def auth_SCRAM_SHA_256(self, server, args):
+        return await self._scram(args, "sha256", False)
+
+    @auth_mechanism("SCRAM-SHA-1-PLUS")
+    async def auth_SCRAM_SHA_1_PLUS(self, server, args):
+        return await self._scram(args, "sha1", True)
+
+    @auth_mechanism("SCRAM-SHA-256-PLUS")
+    async def auth_SCRAM_SHA_256_PLUS(self, server, args):
+        return await self._scram(args, "sha256", True)
+
+    async def _oauth(self, args, bearer):
+        ir = await self._first(args)
+        if ir is MISSING:
+            return self.QUIET
+        fields = ir.split(b"\x01")
+        if bearer:          # RFC 7628 3.1: gs2 header, then key=value
+            user = fields[0][len(b"n,a="):].rstrip(b",")
+        else:
+            user = fields[0][len(b"user="):]
+        kv = dict(f.split(b"=", 1) for f in fields[1:] if b"=" in f)
+        if (user == self.srv.user
+                and kv.get(b"auth") == b"Bearer " + self.srv.password):
+            return self._ok()
+        blob = await self._next(self.srv.oauth_error.encode())
+        if blob is MISSING:
+            return self.QUIET
+        return self.FAIL
+
+    @auth_mechanism("XOAUTH2")
+    async def auth_XOAUTH2(self, server, args):
+        return await self._oauth(args, False)
+
+    @auth_mechanism("OAUTHBEARER")
+    async def auth_OAUTHBEARER(self, server, args):
+        return await self._oauth(args, True)
+
+    @auth_mechanism("EXTERNAL")
+    async def auth_EXTERNAL(self, server, args):
+        authzid = await self._first(args)
+        if authzid is MISSING:
+            return self.QUIET
+        ssl_obj = self.transport.get_extra_info("ssl_object")
+        cert = ssl_obj.getpeercert() if ssl_obj is not None else None
+        if not cert or authzid not in (b"", self.srv.user):
+            return self.FAIL
+        return self._ok()
+
+
+class _RecordingSMTP(_ServerMechs, SMTP):
     def __init__(self, server, **kw):
         self.srv = server
         self.rec = Session()
@@ -381,7 +591,9 @@ class SMTPServer:
                  password="secret", auth_mechanisms=("PLAIN", "LOGIN"),
                  cert="server", replies=None, advertise_auth_in_clear=True,
                  hostname="mx.test", dsn=False, smtputf8=True,
-                 eightbitmime=True, pipelining=False, chunking=False):
+                 eightbitmime=True, pipelining=False, chunking=False,
+                 bad_server_proof=False, iterations=4096,
+                 oauth_error=OAUTH_ERROR):
         if mode not in MODES:
             raise ValueError(mode)
         if mode != "plain-no-starttls" and certs is None:
@@ -395,6 +607,10 @@ class SMTPServer:
         self.eightbitmime = eightbitmime
         self.pipelining = pipelining
         self.chunking = chunking
+        self.auth_mechanisms = tuple(auth_mechanisms)
+        self.bad_server_proof = bad_server_proof
+        self.iterations = iterations
+        self.oauth_error = oauth_error
         self.sessions: List[Session] = []
         self.messages: List[Message] = []
         self.errors: List[BaseException] = []
@@ -403,7 +619,7 @@ class SMTPServer:
         self._cond = threading.Condition()
         self._protocols = set()
         ctx = certs.server_context(cert) if certs is not None else None
-        exclude = [m for m in ("PLAIN", "LOGIN") if m not in auth_mechanisms]
+        exclude = [m for m in MECHANISMS if m not in auth_mechanisms]
         self._smtp_kw = dict(
             hostname=hostname, ident="stamptest ESMTP",
             enable_SMTPUTF8=smtputf8, auth_required=True,
