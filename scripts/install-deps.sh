@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install the Debian packages that stamp needs to build, to run its tests
 # (clang and libclang-rt-14-dev, which holds libFuzzer, for make fuzz;
-# postfix, dovecot-core, mutt, cron, git and git-email for make
+# postfix, dovecot-core, mutt, cron, git, git-email and Mail::Address
+# (libmailtools-perl, which git send-email needs) for make
 # check-interop) and to run the demo.  Does nothing when they are all
 # there already; installs what is missing with apt-get when run as root.
 set -eu
@@ -10,7 +11,7 @@ PKGS="build-essential pkg-config libssl-dev libsecret-1-dev libinih-dev
 libcmocka-dev python3 python3-pytest python3-aiosmtpd gnome-keyring
 libsecret-tools dbus-daemon dbus-bin mandoc openssl util-linux iproute2
 ca-certificates clang libclang-rt-14-dev
-postfix dovecot-core mutt cron git git-email"
+postfix dovecot-core mutt cron git git-email libmailtools-perl"
 
 missing=""
 for p in $PKGS; do

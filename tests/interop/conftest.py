@@ -1,7 +1,8 @@
 """Fixtures for the interop suite: stamp against real Postfix + Dovecot,
 and real mutt, cron and git send-email sending through stamp.  Run with
 make check-interop (as root), or
-STAMP=/abs/path/build/stamp /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/interop
+STAMP=/abs/path/build/stamp /usr/bin/python3 -m pytest -q \
+    -p no:cacheprovider tests/interop
 """
 import os
 import sys
@@ -17,7 +18,7 @@ from stamptest import run as R  # noqa: E402
 from stamptest.certs import make_certs  # noqa: E402
 
 import mailstack  # noqa: E402
-from mailstack import DOMAIN, MailStack  # noqa: E402
+from mailstack import MailStack  # noqa: E402
 
 NEEDED = ("/usr/sbin/postfix", "/usr/sbin/dovecot")
 

@@ -6,7 +6,6 @@ import pytest
 
 from mailstack import DOMAIN
 from stamptest import run as R
-from stamptest.checks import show  # noqa: F401  (re-exported)
 
 # The header fields Postfix puts above the message it delivers (virtual(8)
 # adds X-Original-To and Delivered-To, smtpd Received).
@@ -23,8 +22,8 @@ def need(*programs):
             pytest.fail("%s is not installed: sh scripts/install-deps.sh" % p)
 
 
-def message(subject, to=("alice",), body=b"Hello,\nthis went through Postfix.\n",
-            extra=b""):
+def message(subject, to=("alice",),
+            body=b"Hello,\nthis went through Postfix.\n", extra=b""):
     """A complete message (From, To, Subject, Date, Message-ID), so that
     neither stamp nor Postfix has a header to add: what arrives must be
     these bytes."""

@@ -10,11 +10,12 @@ import pytest
 
 import mailstack
 from helpers import (check_delivered, disconnect_stats, message, rcpt,
-                     sasl_methods, show)
-from stamptest import run as R
+                     sasl_methods)
+from stamptest.checks import show
 
 MODES = ("smtps", "starttls")
-SERVICE = {"smtps": "postfix/smtps/smtpd", "starttls": "postfix/submission/smtpd"}
+SERVICE = {"smtps": "postfix/smtps/smtpd",
+           "starttls": "postfix/submission/smtpd"}
 
 
 def stderr(r):
@@ -199,7 +200,6 @@ def test_ten_megabytes(mail, config, run):
     check_delivered(raw, sent, "alice")
     assert len(sent) > 10 * 1024 * 1024
     assert time.monotonic() - t < 60
-    assert "size=%d" % len(R.crlf(sent)) in mail.log() or True
 
 
 def test_eight_bit_body(mail, config, run):
