@@ -11,6 +11,7 @@ import pytest
 import mailstack
 from helpers import (check_delivered, disconnect_stats, message, rcpt,
                      sasl_methods)
+from stamptest import run as R
 from stamptest.checks import show
 
 MODES = ("smtps", "starttls")
@@ -151,15 +152,22 @@ def test_shortcuts(mail, config, run, mode, pipelining, chunking, boxes):
     sent = message("interop %s pipelining %s chunking %s %d" % (
         mode, pipelining, chunking, len(boxes)), to=boxes,
         body=b"Hello,\n.\n..a line that starts with a dot\nend\n")
-    r = run([rcpt(b) for b in boxes], sent,
+    r = run(["-v"] + [rcpt(b) for b in boxes], sent,
             config(mode, pipelining=pipelining, chunking=chunking))
     assert r.returncode == 0, show(r)
     got = mail.settle(boxes)
     for b in boxes:
         raw, = got[b]
         check_delivered(raw, sent, b)
-    stats = disconnect_stats(mail.log())
     bdat = pipelining == "auto" and chunking == "auto" and len(boxes) == 1
+    # stamp -v: whether it pipelined, and the BDAT size it announced.
+    dialogue = stderr(r).splitlines()
+    grouped = [ln for ln in dialogue if ln.startswith("stamp: pipelining:")]
+    assert len(grouped) == (1 if pipelining == "auto" else 0), dialogue
+    chunks = [ln for ln in dialogue if ln.startswith("-> BDAT ")]
+    assert chunks == (["-> BDAT %d LAST" % len(R.crlf(sent))] if bdat
+                      else []), dialogue
+    stats = disconnect_stats(mail.log())
     assert stats["rcpt"] == str(len(boxes)), stats
     assert stats.get("bdat") == ("1" if bdat else None), stats
     assert stats.get("data") == (None if bdat else "1"), stats
