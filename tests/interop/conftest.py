@@ -50,15 +50,19 @@ def stack():
 
 class Mail:
     """One test's view of the stack: the Maildirs start empty, and the
-    Postfix log from the start of the test is at hand."""
+    Postfix and Dovecot logs from the start of the test are at hand."""
 
     def __init__(self, stack):
         self.stack = stack
         stack.clear_mail()
         self.log_start = len(stack.maillog())
+        self.dovecot_start = len(stack.dovecot_log())
 
     def log(self):
         return self.stack.maillog()[self.log_start:]
+
+    def dovecot_log(self):
+        return self.stack.dovecot_log()[self.dovecot_start:]
 
     def settle(self, boxes=(), count=1, timeout=60):
         """Wait until every box in boxes holds count messages and Postfix's

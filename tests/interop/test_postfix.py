@@ -135,6 +135,10 @@ def test_wrong_password(mail, config, run, mech):
     log = mail.log()
     assert "SASL " in log and " authentication failed" in log, log
     assert "auth=0/1" in log, log
+    # Dovecot found the user and compared: the password was wrong.
+    dlog = mail.dovecot_log()
+    assert "(joe,127.0.0.1" in dlog, dlog
+    assert "password mismatch" in dlog.lower(), dlog
 
 
 # -- PIPELINING and CHUNKING, each on and off --------------------------
