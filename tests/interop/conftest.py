@@ -5,6 +5,7 @@ STAMP=/abs/path/build/stamp /usr/bin/python3 -m pytest -q \
     -p no:cacheprovider tests/interop
 """
 import os
+import re
 import sys
 import time
 
@@ -48,6 +49,13 @@ def stack():
     s.stop()
 
 
+def _log_complete(text):
+    if text.count("]: connect from ") != text.count("]: disconnect from "):
+        return False
+    queued = re.findall(r"\]: ([0-9A-F]+): message-id=", text)
+    return all("]: %s: removed" % q in text for q in queued)
+
+
 class Mail:
     """One test's view of the stack: the Maildirs start empty, and the
     Postfix and Dovecot logs from the start of the test are at hand."""
@@ -58,11 +66,27 @@ class Mail:
         self.log_start = len(stack.maillog())
         self.dovecot_start = len(stack.dovecot_log())
 
-    def log(self):
-        return self.stack.maillog()[self.log_start:]
+    def log(self, timeout=10):
+        """Postfix's log since the test began, once it has caught up:
+        postlogd writes what the daemons send it a little later, so wait
+        until every SMTP session has its disconnect line and every queued
+        message its "removed" line."""
+        end = time.monotonic() + timeout
+        while True:
+            text = self.stack.maillog()[self.log_start:]
+            if _log_complete(text) or time.monotonic() > end:
+                return text
+            time.sleep(0.05)
 
-    def dovecot_log(self):
-        return self.stack.dovecot_log()[self.dovecot_start:]
+    def dovecot_log(self, until, timeout=10):
+        """Dovecot's log since the test began, once it holds until (any
+        case): its log process too writes a little later."""
+        end = time.monotonic() + timeout
+        while True:
+            text = self.stack.dovecot_log()[self.dovecot_start:]
+            if until.lower() in text.lower() or time.monotonic() > end:
+                return text
+            time.sleep(0.05)
 
     def settle(self, boxes=(), count=1, timeout=60):
         """Wait until every box in boxes holds count messages and Postfix's
