@@ -324,6 +324,13 @@ class MailStack:
         except (OSError, ValueError, IndexError):
             return None
 
+    def process_groups(self):
+        """The process groups of this stack's daemons (the Postfix
+        master's, and our sessions: postfix-script's and Dovecot's)."""
+        groups = [p.pid for _, p in self.procs]
+        master = self._master_pid()
+        return groups + ([master] if master is not None else [])
+
     def stop(self):
         """Stop both daemons; raise if any of their processes survives."""
         if self.run is None:
