@@ -33,7 +33,8 @@ def test_delivered_byte_for_byte(mail, config, run, mode):
     raw, = got["alice"]
     check_delivered(raw, sent, "alice")
     log = mail.log()
-    assert sasl_methods(log) == [("PLAIN", "joe")], log
+    (method, user), = sasl_methods(log)     # auto: see the auth tests
+    assert method in mailstack.MECHANISMS and user == "joe", log
     assert SERVICE[mode] in log
     assert "to=<alice@%s>" % mailstack.DOMAIN in log
     assert "status=sent (delivered to maildir)" in log
@@ -151,14 +152,16 @@ def test_wrong_password(mail, config, run, mech):
 @pytest.mark.parametrize("mode", MODES)
 def test_shortcuts(mail, config, run, mode, pipelining, chunking, boxes):
     """Postfix offers PIPELINING and CHUNKING: every combination delivers
-    the same bytes to every recipient.  BDAT is used for one recipient
+    the same bytes to every recipient (AUTH PLAIN, which the transaction
+    may follow in the same write, RFC 4954 section 4).  BDAT is used for one recipient
     with both on (DESIGN 4), DATA otherwise; Postfix's own count of the
     commands it got says which."""
     sent = message("interop %s pipelining %s chunking %s %d" % (
         mode, pipelining, chunking, len(boxes)), to=boxes,
         body=b"Hello,\n.\n..a line that starts with a dot\nend\n")
     r = run(["-v"] + [rcpt(b) for b in boxes], sent,
-            config(mode, pipelining=pipelining, chunking=chunking))
+            config(mode, pipelining=pipelining, chunking=chunking,
+                   auth="plain"))
     assert r.returncode == 0, show(r)
     got = mail.settle(boxes)
     for b in boxes:
