@@ -1,6 +1,8 @@
 # stamp - the only build entry point.
 #   make            build build/stamp
 #   make check      unit tests (cmocka) + integration tests (pytest)
+#   make check-interop  against real Postfix + Dovecot, mutt, cron and
+#                   git send-email (root; tests/interop)
 #   make asan       the whole check again under ASan + UBSan (build-asan/)
 #   make fuzz       libFuzzer targets, FUZZ_SECONDS each (build-fuzz/)
 #   make install    honours PREFIX and DESTDIR (install-units: the systemd units)
@@ -61,6 +63,14 @@ integration: $(BUILD)/stamp
 	    $(PYTESTS) $(PYTEST_ARGS)
 
 check: deps all unit integration lint-man
+
+# Real software (tests/interop): Postfix + Dovecot started per run on
+# 127.0.0.1, mutt, cron and git send-email sending through build/stamp.
+# As root; -rxX lists the tests that wait for another branch's feature.
+INTEROP_TESTS ?= tests/interop
+check-interop: deps $(BUILD)/stamp
+	STAMP=$(abspath $(BUILD)/stamp) $(PYTHON) -m pytest -q -rxX \
+	    -p no:cacheprovider $(INTEROP_TESTS) $(PYTEST_ARGS)
 
 # Installs missing Debian packages (as root), else says which are missing.
 deps:
@@ -183,5 +193,5 @@ uninstall:
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: deps all unit integration check lint-man asan fuzz fuzz-build demo \
+.PHONY: deps all unit integration check check-interop lint-man asan fuzz fuzz-build demo \
 	install uninstall clean

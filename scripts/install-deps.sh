@@ -1,14 +1,17 @@
 #!/bin/sh
 # Install the Debian packages that stamp needs to build, to run its tests
-# (clang and libclang-rt-14-dev, which holds libFuzzer, for make fuzz)
-# and to run the demo.  Does nothing when they are all there already;
-# installs what is missing with apt-get when run as root.
+# (clang and libclang-rt-14-dev, which holds libFuzzer, for make fuzz;
+# postfix, dovecot-core, mutt, cron, git, git-email and Mail::Address
+# (libmailtools-perl, which git send-email needs) for make
+# check-interop) and to run the demo.  Does nothing when they are all
+# there already; installs what is missing with apt-get when run as root.
 set -eu
 
 PKGS="build-essential pkg-config libssl-dev libsecret-1-dev libinih-dev
 libcmocka-dev python3 python3-pytest python3-aiosmtpd gnome-keyring
 libsecret-tools dbus-daemon dbus-bin mandoc openssl util-linux iproute2
-ca-certificates clang libclang-rt-14-dev"
+ca-certificates clang libclang-rt-14-dev
+postfix dovecot-core mutt cron git git-email libmailtools-perl"
 
 missing=""
 for p in $PKGS; do
@@ -24,6 +27,13 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
+# Postfix's postinst asks what to set up: nothing.  tests/interop runs it
+# with a private configuration; /etc/postfix stays without a main.cf and
+# no daemon is started.
+echo "postfix postfix/main_mailer_type select No configuration" |
+    debconf-set-selections
+# Other apt runs may hold the lock for a while.
+apt="apt-get -o DPkg::Lock::Timeout=600"
+$apt update -qq
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing
+$apt install -y -qq --no-install-recommends $missing
