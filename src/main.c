@@ -2,7 +2,9 @@
  * main.c - the order of operations (DESIGN.md section 3) and the one
  * exit().  argv -> cli -> the mode.  A message goes config -> msg ->
  * envelope -> secret -> smtp -> log, in one function (deliver) for the
- * normal path and for each message of a -bs session alike.
+ * normal path and for each message of a -bs session alike.  With the
+ * account's queue on, a temporary failure puts it in the queue (queue.h)
+ * and a delivery takes the account's due items along (qrun.h).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -16,13 +18,14 @@
 #include "envelope.h"
 #include "log.h"
 #include "msg.h"
+#include "qrun.h"
+#include "queue.h"
 #include "result.h"
 #include "secret.h"
 #include "smtp.h"
 #include "tls.h"
 #include "util.h"
 
-#define CONNECT_TIMEOUT	30	/* seconds, DESIGN.md section 4 */
 #define BS_IDLE_TIMEOUT	300	/* -bs: RFC 5321 4.5.3.2.7 */
 
 /* One message: all of its state, made and dropped by deliver(). */
@@ -37,37 +40,14 @@ struct job {
 	struct secret		 sec;
 	struct smtp_info	 info;
 	struct result		 res;
+	char			 qid[QUEUE_ID_LEN + 1]; /* queued as */
+	char			 why[RESULT_MSG_MAX];	/* ... because */
 };
 
-/* The TLS settings of the account. */
-static struct tls_opts
-tls_opts_of(const struct account *a)
+/* The message as smtp.h (and the queue) take it. */
+static struct smtp_msg
+smtp_msg_of(const struct job *j)
 {
-	struct tls_opts	 t = {
-		.host = a->host, .trust_file = a->tls_trust_file,
-		.fingerprint = a->tls_fingerprint,
-		.cert_file = a->tls_cert_file, .key_file = a->tls_key_file,
-		.min_version = a->tls_min_version,
-	};
-
-	return t;
-}
-
-static int
-submit(struct job *j)
-{
-	const struct account	*a = j->acct;
-	struct smtp_opts	 o = {
-		.host = a->host, .port = a->port,
-		.implicit_tls = a->tls == TLS_SMTPS,
-		.domain = a->domain ? a->domain : "localhost",
-		.tls = tls_opts_of(a),
-		.connect_s = a->timeout < CONNECT_TIMEOUT ? a->timeout :
-		    CONNECT_TIMEOUT,
-		.timeout_s = a->timeout, .user = a->user, .auth = a->auth,
-		.pass = j->sec.buf, .passlen = j->sec.len,
-		.pipelining = a->pipelining, .chunking = a->chunking,
-	};
 	struct smtp_msg		 m = {
 		.from = j->env.from, .rcpts = j->env.rcpts.v,
 		.nrcpts = j->env.rcpts.n, .hdr = j->env.hdr,
@@ -77,7 +57,59 @@ submit(struct job *j)
 		.envid = j->cli->envid, .body_qp = j->env.body_qp,
 	};
 
-	return smtp_send(&o, &m, &j->info, &j->res);
+	return m;
+}
+
+/*
+ * Send; with the queue on, the account's due items follow on the same
+ * connection once this message is through (qrun.h).
+ */
+static int
+submit(struct job *j)
+{
+	struct smtp_opts	 o = qrun_smtp_opts(j->acct, &j->sec);
+	struct smtp_msg		 m = smtp_msg_of(j);
+	struct qrun_batch	 b;
+	int			 r;
+
+	if (j->acct->queue &&
+	    qrun_batch_after(&b, j->acct, &j->res, &j->info) == 0)
+		o.more = &b.more;
+	r = smtp_send(&o, &m, &j->info, &j->res);
+	if (j->acct->queue)
+		qrun_batch_end(&b);
+	return r;
+}
+
+/*
+ * A temporary failure with the queue on: the message goes to the queue
+ * and the run succeeds (DESIGN.md 1).  If it cannot be written, that
+ * failure is the outcome, naming the original one.
+ */
+static void
+enqueue(struct job *j)
+{
+	struct smtp_msg	 m = smtp_msg_of(j);
+	struct result	 qres;
+	char		*dir;
+
+	memset(&qres, 0, sizeof(qres));
+	str_copy(j->why, sizeof(j->why), j->res.msg);
+	if ((dir = queue_dir(j->acct->queue_dir, &qres)) != NULL &&
+	    queue_put(dir, j->acct->name, &m, j->env.msgid, j->why, j->qid,
+	    &qres) == 0) {
+		log_trace("queued as %s in %s: %s", j->qid, dir, j->why);
+		j->res.set = 0;
+		j->res.exitcode = EX_OK;
+		j->res.msg[0] = '\0';
+	} else {
+		j->qid[0] = '\0';
+		result_fail(&qres, EX_IOERR, "queue: cannot queue");
+		memset(&j->res, 0, sizeof(j->res));
+		result_fail(&j->res, qres.exitcode, "%s; the message was "
+		    "not sent: %s", qres.msg, j->why);
+	}
+	free(dir);
 }
 
 /* Everything up to the network: nothing is sent if any step fails. */
@@ -95,7 +127,7 @@ prepare(struct job *j)
 		return -1;
 	/* Certificate files and the pin are configuration: check them
 	 * before reading the message or connecting. */
-	t = tls_opts_of(j->acct);
+	t = qrun_tls_opts(j->acct);
 	if (tls_check(&t, &j->res) == -1)
 		return -1;
 	if (j->in_fd != -1) {
@@ -129,7 +161,12 @@ report(const struct job *j, long long start)
 		.errormsg = j->res.set ? j->res.msg : NULL,
 		.duration_ms = now_ms() - start,
 		.exitcode = j->res.set ? j->res.exitcode : EX_OK,
+		.status = j->qid[0] ? "queued" : NULL,
+		.queueid = j->qid[0] ? j->qid : NULL,
 	};
+
+	if (j->qid[0])
+		rec.errormsg = j->why;
 
 	log_result(&rec);
 	if (j->res.set)
@@ -153,8 +190,9 @@ deliver(const struct cli *c, const struct msg *m, struct result *res)
 	j.msg = m;
 	j.in_fd = m == NULL ? STDIN_FILENO : -1;
 	j.own.fd = -1;
-	if (prepare(&j) == 0)
-		submit(&j);
+	if (prepare(&j) == 0 && submit(&j) == -1 && j.acct->queue &&
+	    j.res.exitcode == EX_TEMPFAIL)
+		enqueue(&j);
 	secret_wipe(&j.sec);
 	report(&j, start);
 	*res = j.res;
@@ -225,18 +263,17 @@ run_mode(const struct cli *c)
 	case CLI_VERSION:
 		printf("stamp %s\n", STAMP_VERSION);
 		return EX_OK;
-	case CLI_QUEUE_LIST:		/* no queue yet: always empty */
-		puts("Mail queue is empty");
-		return EX_OK;
+	case CLI_QUEUE_LIST:
+		return qrun_list(c);
 	case CLI_QUEUE_RUN:
-		log_trace("-q%s: no queue, nothing to run", c->queue_arg);
-		return EX_OK;
+		return qrun_flush(c);
+	case CLI_QUEUE_DROP:
+		return qrun_drop(c);
 	case CLI_NEWALIASES:
 		log_trace("newaliases: nothing to rebuild");
 		return EX_OK;
 	case CLI_SMTP:
 		return run_bs(c);
-	case CLI_QUEUE_DROP:
 	case CLI_PASSWORD:
 	case CLI_IMPORT_MSMTPRC:
 	case CLI_DOCTOR:
