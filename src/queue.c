@@ -26,6 +26,7 @@
 #define QUEUE_MAGIC	"stamp-queue 1"
 #define QUEUE_BLOCK	(64 * 1024)	/* body bytes per write */
 #define QUEUE_TMP	"tmp"
+#define QUEUE_META_SMALL (16 * 1024)	/* first read of an envelope */
 
 /* A text buffer with a ceiling: hitting it is an error, not a cut. */
 struct tbuf {
@@ -502,20 +503,46 @@ read_message(struct queue_item *it, off_t data, struct result *res)
 	return 0;
 }
 
+/* Only the length: for a listing, no need to read the message. */
 static int
-parse_item(struct queue_item *it, struct result *res)
+check_size(struct queue_item *it, off_t data)
+{
+	struct stat	 st;
+
+	if (fstat(it->fd, &st) == -1 || st.st_size - data != it->size)
+		return -1;
+	return 0;
+}
+
+/*
+ * The envelope section (QUEUE_META_SMALL bytes are read first: most
+ * items need no more), then the message (full) or only its length.
+ */
+static int
+parse_item(struct queue_item *it, int full, struct result *res)
 {
 	char	*buf;
 	ssize_t	 n;
-	size_t	 end = 0;
+	size_t	 end = 0, want = QUEUE_META_SMALL;
 	int	 r = -1;
 
 	if ((buf = xmalloc(QUEUE_META_MAX + 1, res)) == NULL)
 		return -1;
-	if ((n = pread(it->fd, buf, QUEUE_META_MAX, 0)) >= 0 &&
-	    parse_meta(it, buf, (size_t)n, &end, res) == 0 &&
-	    read_message(it, (off_t)end, res) == 0)
-		r = 0;
+	for (;;) {
+		if ((n = pread(it->fd, buf, want, 0)) < 0)
+			break;
+		buf[n] = '\0';
+		if ((size_t)n == want && want < QUEUE_META_MAX &&
+		    strstr(buf, "\n\n") == NULL) {
+			want = QUEUE_META_MAX;
+			continue;
+		}
+		if (parse_meta(it, buf, (size_t)n, &end, res) == 0 &&
+		    (full ? read_message(it, (off_t)end, res) :
+		    check_size(it, (off_t)end)) == 0)
+			r = 0;
+		break;
+	}
 	free(buf);
 	if (r == -1 && !res->set)
 		result_fail(res, EX_DATAERR, "queue: item %s in %s is "
@@ -548,7 +575,7 @@ queue_open(const char *dir, const char *id, int lock, struct queue_item *it,
 		queue_close(it);
 		return 1;
 	}
-	if (parse_item(it, res) == -1)
+	if (parse_item(it, lock, res) == -1)
 		return -1;
 	read_state(it);
 	return 0;

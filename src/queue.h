@@ -122,7 +122,9 @@ int	 queue_put(const char *dir, const char *account,
 int	 queue_list(const char *dir, struct strlist *ids, struct result *);
 
 /*
- * Open item id of dir.  lock: take its flock without waiting.  Returns
+ * Open item id of dir.  lock: take its flock without waiting, and read
+ * the message (it->sm is then ready to send); without lock only the
+ * envelope is read and the length checked (a listing).  Returns
  * 0 (item filled; queue_close it), 1 when another process holds it or
  * it is gone (nothing to close), -1 with EX_DATAERR when it is corrupt
  * (the reason names it; *it still needs queue_close) or another error.

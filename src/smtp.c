@@ -85,6 +85,8 @@ struct session {
 	int			 refused_code;	/* worst refusal */
 	int			 clean;		/* the failure ended only the
 						   transaction (smtp.h) */
+	struct result		 after;		/* RSET's and later replies:
+						   no message's outcome */
 	char			 refused_first[RESULT_SMTP_MAX];
 	char			 refused[SMTP_REFUSED_MAX];
 	char			 stage[SMTP_CMD_MAX];
@@ -306,10 +308,14 @@ mail_size(struct session *s)
 			return -1;
 		s->size = s->wire;
 	}
-	if ((s->caps & CAP_SIZE) && s->size_max > 0 && s->size > s->size_max)
-		return s->clean = s->state == S_MAIL, result_fail(s->res, EX_UNAVAILABLE, "MAIL: the message "
-		    "(%llu bytes) is larger than the server accepts (%llu)",
-		    s->size, s->size_max);
+	if ((s->caps & CAP_SIZE) && s->size_max > 0 &&
+	    s->size > s->size_max) {
+		/* Nothing sent yet: only the transaction is over. */
+		s->clean = s->state == S_MAIL;
+		return result_fail(s->res, EX_UNAVAILABLE, "MAIL: the "
+		    "message (%llu bytes) is larger than the server accepts "
+		    "(%llu)", s->size, s->size_max);
+	}
 	return 0;
 }
 
@@ -886,9 +892,8 @@ run(struct session *s)
 static int
 rset(struct session *s)
 {
-	struct result	 scratch = { 0 };
-
-	s->res = &scratch;
+	memset(&s->after, 0, sizeof(s->after));
+	s->res = &s->after;
 	if (cmd(s, "RSET") == -1 || read_reply(s) == -1)
 		return -1;
 	return s->r.code == 250 ? 0 : -1;
@@ -908,7 +913,9 @@ txn_start(struct session *s, const struct smtp_msg *m, struct result *res)
 	s->refused_first[0] = s->refused[0] = '\0';
 	s->state = S_MAIL;
 	log_trace("next transaction");
-	if (params_init(&s->p, m, res) == -1 || check_addrs(m, res) == -1) {
+	/* Its own parameters, for what this session's EHLO offered. */
+	if (params_init(&s->p, m, res) == -1 || check_addrs(m, res) == -1 ||
+	    choose_params(s) == -1) {
 		s->clean = 1;
 		return -1;
 	}
@@ -925,15 +932,16 @@ go_on(struct session *s, int r)
 
 	for (;;) {
 		if (r == -1 && (!s->clean || rset(s) == -1))
-			return;
+			break;
 		if ((m = more->next(more->arg)) == NULL)
-			return;
+			break;
 		memset(&txn, 0, sizeof(txn));
 		r = txn_start(s, m, &txn);
 		if (r == 0)
 			r = run(s);
 		more->done(more->arg, m, &txn);
 	}
+	s->res = &s->after;	/* txn is gone: QUIT has its own */
 }
 
 int

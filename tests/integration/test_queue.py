@@ -6,7 +6,7 @@ import os
 import re
 import shutil
 import subprocess
-import time
+import tempfile
 
 import pytest
 
@@ -260,6 +260,131 @@ def test_drain_after_a_delivery_same_connection(run, qconf, closed_port,
     assert srv.connections == 1
     assert srv.verbs().count("QUIT") == 1 and srv.verbs()[-1] == "QUIT"
     assert items(qdir) == []
+
+
+EIGHT = (b"From: Joe <joe@example.org>\nTo: a@x.org\n"
+         b"Subject: caf\xc3\xa9\nDate: Sun, 22 Nov 2026 06:00:00 +0000\n"
+         b"Message-ID: <q.8@example.org>\nMIME-Version: 1.0\n"
+         b"Content-Type: text/plain; charset=utf-8\n"
+         b"Content-Transfer-Encoding: 8bit\n\ncaf\xc3\xa9\n")
+
+
+def test_drain_bdat_and_each_message_its_own_params(run, qconf, closed_port,
+                                                     qdir, make_server):
+    r = run(["a@x.org"], EIGHT, qconf(port=closed_port))
+    assert_exit(r, 0)
+    it, = items(qdir)
+    age(qdir, it, 120)
+    srv = make_server("smtps", pipelining=True, chunking=True)
+    r = run(["a@x.org"], msg(2), qconf(srv))
+    assert_exit(r, 0)
+    assert delivered(srv, 2) == 1 and delivered(srv, 8) == 1
+    assert srv.connections == 1
+    assert srv.verbs().count("BDAT") == 2, srv.verbs()
+    assert srv.verbs()[-1] == "QUIT" and srv.verbs().count("QUIT") == 1
+    first, second = srv.messages
+    assert b"<q.2@" in first.content and b"<q.8@" in second.content
+    assert "BODY=8BITMIME" not in first.mail_params, first.mail_params
+    assert "BODY=8BITMIME" in second.mail_params, second.mail_params
+    assert second.content == R.crlf(EIGHT)
+    assert items(qdir) == []
+
+
+def test_drain_over_starttls(run, qconf, closed_port, qdir, make_server):
+    it = queue_one(run, qconf, closed_port, qdir, 1)
+    age(qdir, it, 120)
+    srv = make_server("starttls")
+    r = run(["a@x.org"], msg(2), qconf(srv))
+    assert_exit(r, 0)
+    assert delivered(srv, 1) == 1 and delivered(srv, 2) == 1
+    assert srv.connections == 1 and srv.verbs().count("STARTTLS") == 1
+    assert items(qdir) == []
+
+
+def test_nothing_due_quit_still_rides_with_the_end_of_data(
+        run, qconf, closed_port, qdir, make_server):
+    it = queue_one(run, qconf, closed_port, qdir, 1)     # not due
+    srv = make_server("smtps", pipelining=True)
+    r = run(["a@x.org"], msg(2), qconf(srv))
+    assert_exit(r, 0)
+    assert delivered(srv, 2) == 1 and delivered(srv, 1) == 0
+    assert srv.verbs() == ["EHLO", "AUTH", "MAIL", "RCPT", "DATA", "QUIT"]
+    b = dict(srv.batch_of())
+    assert b["QUIT"] == b["DATA"] + 4, srv.batch_of()
+    assert items(qdir) == [it]
+
+
+def test_no_drain_after_a_failed_delivery(run, qconf, closed_port, qdir,
+                                          make_server):
+    old = queue_one(run, qconf, closed_port, qdir, 1)
+    age(qdir, old, 120)
+    srv = make_server("smtps", replies={"RCPT": "452 4.2.2 mailbox full"})
+    r = run(["a@x.org"], msg(2), qconf(srv))
+    assert_exit(r, 0)                   # queued too
+    assert srv.messages == []
+    assert srv.verbs().count("MAIL") == 1, srv.verbs()
+    assert len(items(qdir)) == 2
+
+
+@pytest.fixture
+def nobody_home():
+    """A home for uid 65534 that it can reach (pytest's tmp is 0700)."""
+    d = tempfile.mkdtemp(prefix="stamp-q-")
+    os.chmod(d, 0o755)
+    home = os.path.join(d, "home")
+    os.mkdir(home, 0o755)
+    os.chown(home, 65534, 65534)
+    yield home
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def test_default_location_per_user(stamp, closed_port, nobody_home):
+    """Not root: $XDG_STATE_HOME/stamp/queue, else ~/.local/state/...;
+    the item belongs to the user who submitted it."""
+    home = nobody_home
+    conf = os.path.join(home, "stamp.ini")
+    acct = R.account(None, None, queue="yes", port=closed_port)
+    R.write_config(conf, acct)
+    os.chown(conf, 65534, 65534)
+    user = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    for xdg, where in [(None, ".local/state/stamp/queue"),
+                       (home + "/st", "st/stamp/queue")]:
+        env = R.base_env(home, XDG_STATE_HOME=xdg)
+        r = subprocess.run(user + R.stamp_cmd(["a@x.org"], conf, stamp),
+                           input=msg(1), env=env, capture_output=True,
+                           timeout=30)
+        assert_exit(r, 0)
+        qd = os.path.join(home, where)
+        it, = items(qd)
+        st = os.stat(os.path.join(qd, it))
+        assert (st.st_uid, st.st_gid) == (65534, 65534)
+        assert st.st_mode & 0o777 == 0o600
+        assert os.stat(qd).st_mode & 0o777 == 0o700
+        r = subprocess.run(user + R.stamp_cmd(["-bp"], conf, stamp),
+                           env=env, capture_output=True, timeout=30)
+        assert_exit(r, 0)
+        assert it in r.stdout.decode()
+
+
+def test_default_location_for_root(stamp, env, certs, closed_port, tmp_path):
+    """Root (cron, daemons): /var/spool/stamp; here a private tmpfs over
+    /var/spool, so the host's spool is never touched."""
+    acct = R.account(None, certs, queue="yes", port=closed_port)
+    conf = R.write_config(tmp_path / "root.ini", acct)[0]
+    inp = tmp_path / "in"
+    inp.write_bytes(msg(1))
+    script = ('mount -t tmpfs stamptest-spool /var/spool || exit 99; '
+              '"$@" < "$0" || exit $?; "$@" -bp; '
+              'stat -c "%a %U %n" /var/spool/stamp /var/spool/stamp/*')
+    r = subprocess.run(["unshare", "-m", "--propagation", "private",
+                        "/bin/sh", "-c", script, str(inp)]
+                       + R.stamp_cmd(["a@x.org"], conf, stamp),
+                       env=env, capture_output=True, timeout=30)
+    assert_exit(r, 0)
+    out = r.stdout.decode()
+    assert "700 root /var/spool/stamp\n" in out, out
+    assert re.search(r"600 root /var/spool/stamp/[0-9a-f]{16}\n", out), out
+    assert "in /var/spool/stamp" in out, out
 
 
 def test_flush_one_session_rset_after_refusal(run, qconf, closed_port, qdir,
