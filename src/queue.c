@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,6 +171,9 @@ put_meta(struct tbuf *b, const char *account, const struct smtp_msg *m,
 	if (!clean_value(account) || !clean_value(m->from))
 		return result_fail(res, EX_DATAERR, "queue: line end in "
 		    "the envelope");
+	if (m->hdrlen > QUEUE_HDR_MAX)		/* never: hdr.h's is smaller */
+		return result_fail(res, EX_DATAERR, "queue: header section "
+		    "over %d bytes", QUEUE_HDR_MAX);
 	tput(b, "%s\naccount %s\ncreated %lld\nfrom %s\n", QUEUE_MAGIC,
 	    account, (long long)time(NULL), m->from);
 	for (i = 0; i < m->nrcpts; i++) {
@@ -422,6 +426,7 @@ parse_meta(struct queue_item *it, char *buf, size_t len, size_t *end,
 		return -1;
 	it->created = -1;
 	it->size = -1;
+	it->hdrlen = SIZE_MAX;
 	for (p = nl + 1; p != NULL; p = nl) {
 		if ((nl = strchr(p, '\n')) != NULL)
 			*nl++ = '\0';
@@ -429,7 +434,7 @@ parse_meta(struct queue_item *it, char *buf, size_t len, size_t *end,
 			return -1;
 	}
 	if (it->account == NULL || it->from == NULL || it->rcpts.n == 0 ||
-	    it->created < 0 || it->size < 0 ||
+	    it->created < 0 || it->size < 0 || it->hdrlen == SIZE_MAX ||
 	    (long long)it->hdrlen > it->size)
 		return -1;
 	return 0;
