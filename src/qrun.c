@@ -421,7 +421,6 @@ flush_dir(const struct config *cfg, const char *dir, const char *filter,
 	const struct account	*a;
 	size_t			 i;
 
-	queue_tidy(dir);
 	if (accounts_in(dir, &names, status, &res) == -1) {
 		log_err("%s", res.msg);
 		if (*status == 0)
@@ -462,6 +461,16 @@ any_items(const struct strlist *dirs)
 	return n > 0;
 }
 
+/* A killed writer's tmp/ leftovers go even when nothing is queued. */
+static void
+tidy_all(const struct strlist *dirs)
+{
+	size_t	 i;
+
+	for (i = 0; i < dirs->n; i++)
+		queue_tidy(dirs->v[i]);
+}
+
 int
 qrun_flush(const struct cli *c)
 {
@@ -479,8 +488,12 @@ qrun_flush(const struct cli *c)
 	loaded = config_load(&cfg, c->config_file, &cres) == 0;
 	if (queue_dirs(loaded ? &cfg : NULL, &dirs, &res) == -1) {
 		log_err("%s", res.msg);
-		status = res.exitcode;
-	} else if (!any_items(&dirs))
+		strlist_free(&dirs);
+		config_free(&cfg);
+		return res.exitcode;
+	}
+	tidy_all(&dirs);
+	if (!any_items(&dirs))
 		/* A cron line without a config is fine: nothing to do. */
 		log_trace("-q%s: the queue is empty, nothing to run",
 		    c->queue_arg);
@@ -576,6 +589,7 @@ qrun_list(const struct cli *c)
 	memset(&res, 0, sizeof(res));
 	if (queue_dirs(loaded ? &cfg : NULL, &dirs, &res) == -1) {
 		log_err("%s", res.msg);
+		strlist_free(&dirs);
 		config_free(&cfg);
 		return res.exitcode;
 	}
