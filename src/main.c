@@ -196,6 +196,10 @@ deliver(const struct cli *c, const struct msg *m, struct result *res)
 	secret_wipe(&j.sec);
 	report(&j, start);
 	*res = j.res;
+	/* For -bs's 250: what happened, not the server's refusal. */
+	if (j.qid[0])
+		snprintf(res->smtpmsg, sizeof(res->smtpmsg), "queued as %s, "
+		    "to be retried: %.400s", j.qid, j.why);
 	envelope_free(&j.env);
 	msg_free(&j.own);
 	config_free(&j.cfg);

@@ -607,3 +607,15 @@ def test_kill_9_at_every_step_of_flush(stamp, env, qconf, down_port, qdir,
     assert ("unlink", 1) in windows, windows
     assert all(c == "read" or (c, n) == ("unlink", 1)
                for c, n in windows), windows
+
+
+def test_bs_message_is_queued_and_acknowledged(run, qconf, down_port, qdir):
+    """-bs (symfony/mailer): a queued message gets 250, which says so."""
+    script = (b"EHLO client.example\r\nMAIL FROM:<joe@example.org>\r\n"
+              b"RCPT TO:<a@x.org>\r\nDATA\r\n" + msg(1).replace(
+                  b"\n", b"\r\n") + b".\r\nQUIT\r\n")
+    r = run(["-bs"], script, qconf(port=down_port))
+    assert_exit(r, 0)
+    it, = items(qdir)
+    last = [l for l in r.stdout.decode().split("\r\n") if l][-2]
+    assert last.startswith("250 ") and "queued as " + it in last, r.stdout
