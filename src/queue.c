@@ -63,8 +63,8 @@ path_of(const char *dir, const char *sub, const char *name,
 
 	if ((p = xmalloc(n, res)) == NULL)
 		return NULL;
-	snprintf(p, n, "%s/%s%s%s%s", dir, sub, *sub ? "/" : "", name,
-	    suffix);
+	snprintf(p, n, "%s/%s%s%s%s", dir, sub, *sub && *name ? "/" : "",
+	    name, suffix);
 	return p;
 }
 
@@ -101,29 +101,6 @@ queue_dir(const char *qdir, struct result *res)
 	return path_of(home, "", ".local/state/stamp/queue", "", res);
 }
 
-/* mkdir -p, new directories 0700. */
-static int
-make_dirs(const char *dir, struct result *res)
-{
-	char	 p[PATH_MAX];
-	size_t	 i, n = strlen(dir);
-
-	if (n >= sizeof(p))
-		return result_fail(res, EX_CANTCREAT, "queue: %s: path too "
-		    "long", dir);
-	memcpy(p, dir, n + 1);
-	for (i = 1; i <= n; i++) {
-		if (p[i] != '/' && p[i] != '\0')
-			continue;
-		p[i] = '\0';
-		if (mkdir(p, 0700) == -1 && errno != EEXIST)
-			return result_fail(res, EX_CANTCREAT, "queue: "
-			    "cannot create %s: %s", p, strerror(errno));
-		p[i] = i < n ? '/' : '\0';
-	}
-	return 0;
-}
-
 static int
 sync_dir(const char *dir, struct result *res)
 {
@@ -137,6 +114,41 @@ sync_dir(const char *dir, struct result *res)
 		    strerror(errno));
 	close(fd);
 	return r;
+}
+
+/*
+ * mkdir -p, new directories 0700.  A new directory's parent is synced:
+ * its entry must be as durable as the items that will be in it.
+ */
+static int
+make_dirs(const char *dir, struct result *res)
+{
+	char	 p[PATH_MAX];
+	size_t	 i, slash = 0, n = strlen(dir);
+
+	if (n >= sizeof(p))
+		return result_fail(res, EX_CANTCREAT, "queue: %s: path too "
+		    "long", dir);
+	memcpy(p, dir, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (p[i] != '/' && p[i] != '\0')
+			continue;
+		p[i] = '\0';
+		if (mkdir(p, 0700) == -1) {
+			if (errno != EEXIST)
+				return result_fail(res, EX_CANTCREAT, "queue: "
+				    "cannot create %s: %s", p,
+				    strerror(errno));
+		} else {
+			p[slash] = '\0';
+			if (sync_dir(slash == 0 ? "/" : p, res) == -1)
+				return -1;
+			p[slash] = '/';
+		}
+		p[i] = i < n ? '/' : '\0';
+		slash = i;
+	}
+	return 0;
 }
 
 static int
@@ -642,7 +654,8 @@ write_state(const struct queue_item *it, const char *sub,
 	tput(&b, "attempts %d\nlast %lld\nnext %lld\nerror %s\n",
 	    st->attempts, st->last, st->next, st->error);
 	if ((tdir = path_of(it->dir, QUEUE_TMP, "", "", res)) == NULL ||
-	    (tmp = path_of(it->dir, QUEUE_TMP, it->id, ".state", res)) == NULL ||
+	    (tmp = path_of(it->dir, QUEUE_TMP, it->id, ".state",
+	    res)) == NULL ||
 	    (final = path_of(it->dir, sub, it->id, ".state", res)) == NULL ||
 	    (fdir = path_of(it->dir, sub, "", "", res)) == NULL ||
 	    make_dirs(tdir, res) == -1 || make_dirs(fdir, res) == -1)
