@@ -619,3 +619,31 @@ def test_bs_message_is_queued_and_acknowledged(run, qconf, down_port, qdir):
     it, = items(qdir)
     last = [l for l in r.stdout.decode().split("\r\n") if l][-2]
     assert last.startswith("250 ") and "queued as " + it in last, r.stdout
+
+
+def test_account_gone_from_config(run, qconf, down_port, qdir, make_server,
+                                  write_config, certs):
+    """An item names its account: if the configuration lost it, the item
+    waits (78, the queue named), nothing else is touched."""
+    it = queue_one(run, qconf, down_port, qdir, 1)
+    age(qdir, it, 120)
+    srv = make_server("smtps")
+    acct = R.account(srv, certs, queue="yes", queue_dir=qdir)
+    acct["other"] = acct.pop("test")
+    acct["defaults"]["default_account"] = "other"
+    r = run(["-q"], b"", write_config(acct, name="other.ini"))
+    assert_exit(r, 78)
+    assert qdir in r.stderr.decode() and "test" in r.stderr.decode()
+    assert items(qdir) == [it] and delivered(srv, 1) == 0
+
+
+def test_single_item_refused_for_good(run, qconf, down_port, qdir,
+                                      make_server):
+    it = queue_one(run, qconf, down_port, qdir, 1)
+    age(qdir, it, 120)
+    srv = make_server("smtps", replies={"MAIL": "553 5.7.1 not allowed"})
+    r = run(["-q"], b"", qconf(srv))
+    assert_exit(r, 69)
+    assert it in r.stderr.decode() and "553 5.7.1" in r.stderr.decode()
+    assert items(qdir) == [] and items(qdir, "failed") == [it]
+    assert srv.messages == []
