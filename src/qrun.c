@@ -2,6 +2,7 @@
  * qrun.c - the queue at work (qrun.h): flush, list, drop, and the
  * items that ride on a delivery's connection.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -580,7 +581,7 @@ qrun_list(const struct cli *c)
 	struct config	 cfg;
 	struct strlist	 dirs;
 	struct result	 res = { 0 };
-	char		 failed[4096];
+	char		 failed[PATH_MAX];
 	size_t		 i, n, nf, total = 0;
 	int		 status = 0, loaded;
 
