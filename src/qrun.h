@@ -11,9 +11,10 @@
  * -> retried later (status=deferred, LOG_WARNING), or, past
  * QUEUE_MAX_AGE, moved to failed/ (status=expired, LOG_ERR); a permanent
  * one -> failed/ (status=failed, LOG_ERR).  A corrupt item is reported
- * and moved to failed/; the flush goes on.  When the session fails
- * temporarily before its first item is through (server down), the
- * account's other due items are deferred with the same reason.  An
+ * and moved to failed/; the flush goes on.  When the first item meets
+ * a temporary failure that ends the session (server down; a refusal
+ * inside a pipelined group), the account's items not reached are
+ * deferred with the same reason.  An
  * account missing from the configuration leaves its items as they are
  * (EX_CONFIG).  The exit status of a flush is the first hard failure's
  * (a permanent refusal, EX_UNAVAILABLE for an expired item, EX_DATAERR
