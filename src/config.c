@@ -1110,6 +1110,14 @@ account_free(struct account *a)
 	memset(a, 0, sizeof(*a));
 }
 
+int
+config_needs_password(const struct account *a)
+{
+	/* AUTH EXTERNAL: the client certificate authenticates. */
+	return a->user != NULL && (a->auth == NULL ||
+	    strcmp(a->auth, "external") != 0);
+}
+
 void
 config_free(struct config *cfg)
 {

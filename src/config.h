@@ -98,6 +98,9 @@ int	 config_load(struct config *, const char *explicit_path,
 const struct account *config_choose(const struct config *, const char *name,
 	    const char *sender, struct result *);
 
+/* Does sending need a password (user set, and auth is not external)? */
+int	 config_needs_password(const struct account *);
+
 /* Is this from a pattern (it has '*', '?' or '[')? */
 int	 config_is_pattern(const char *from);
 

@@ -172,6 +172,8 @@ log_format(char *buf, const struct logrec *r)
 		kv(&l, "smtpstatus", num);
 		kv(&l, "smtpmsg", r->smtpmsg);
 	}
+	kv(&l, "status", r->status);
+	kv(&l, "queueid", r->queueid);
 	kv(&l, "errormsg", r->errormsg);
 	snprintf(num, sizeof(num), "%lld.%02llds", r->duration_ms / 1000,
 	    r->duration_ms % 1000 / 10);
@@ -184,6 +186,11 @@ log_result(const struct logrec *r)
 {
 	char	 buf[LOG_LINE_MAX];
 
+	int	 pri = r->exitcode == 0 ? LOG_INFO : LOG_ERR;
+
+	if (r->status != NULL && (strcmp(r->status, "queued") == 0 ||
+	    strcmp(r->status, "deferred") == 0))
+		pri = LOG_WARNING;
 	log_format(buf, r);
-	log_syslog(r->exitcode == 0 ? LOG_INFO : LOG_ERR, buf);
+	log_syslog(pri, buf);
 }

@@ -42,6 +42,10 @@ struct logrec {
 	const char	*smtpmsg, *errormsg;
 	long long	 duration_ms;
 	int		 exitcode;
+	const char	*status;	/* queue.h: "queued", "sent",
+					   "deferred", "failed", "expired";
+					   NULL: none (not queue business) */
+	const char	*queueid;	/* the queue item, or NULL */
 };
 
 /*
@@ -50,7 +54,10 @@ struct logrec {
  */
 void	 log_format(char *buf, const struct logrec *rec);
 
-/* log_format, then syslog at LOG_INFO (success) or LOG_ERR. */
+/*
+ * log_format, then syslog at LOG_INFO (success), LOG_WARNING (status
+ * "queued" or "deferred": it will be retried) or LOG_ERR.
+ */
 void	 log_result(const struct logrec *);
 
 #endif

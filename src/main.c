@@ -2,7 +2,9 @@
  * main.c - the order of operations (DESIGN.md section 3) and the one
  * exit().  argv -> cli -> the mode.  A message goes config -> msg ->
  * envelope -> secret -> smtp -> log, in one function (deliver) for the
- * normal path and for each message of a -bs session alike.
+ * normal path and for each message of a -bs session alike.  With the
+ * account's queue on, a temporary failure puts it in the queue (queue.h)
+ * and a delivery takes the account's due items along (qrun.h).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -18,13 +20,14 @@
 #include "msg.h"
 #include "msmtprc.h"
 #include "passwd.h"
+#include "qrun.h"
+#include "queue.h"
 #include "result.h"
 #include "secret.h"
 #include "smtp.h"
 #include "tls.h"
 #include "util.h"
 
-#define CONNECT_TIMEOUT	30	/* seconds, DESIGN.md section 4 */
 #define BS_IDLE_TIMEOUT	300	/* -bs: RFC 5321 4.5.3.2.7 */
 
 /* One message: all of its state, made and dropped by deliver(). */
@@ -40,38 +43,14 @@ struct job {
 	struct smtp_info	 info;
 	struct result		 res;
 	int			 auth_only; /* --password check */
+	char			 qid[QUEUE_ID_LEN + 1]; /* queued as */
+	char			 why[RESULT_MSG_MAX];	/* ... because */
 };
 
-/* The TLS settings of the account. */
-static struct tls_opts
-tls_opts_of(const struct account *a)
+/* The message as smtp.h (and the queue) take it. */
+static struct smtp_msg
+smtp_msg_of(const struct job *j)
 {
-	struct tls_opts	 t = {
-		.host = a->host, .trust_file = a->tls_trust_file,
-		.fingerprint = a->tls_fingerprint,
-		.cert_file = a->tls_cert_file, .key_file = a->tls_key_file,
-		.min_version = a->tls_min_version,
-	};
-
-	return t;
-}
-
-static int
-submit(struct job *j)
-{
-	const struct account	*a = j->acct;
-	struct smtp_opts	 o = {
-		.host = a->host, .port = a->port,
-		.implicit_tls = a->tls == TLS_SMTPS,
-		.domain = a->domain ? a->domain : "localhost",
-		.tls = tls_opts_of(a),
-		.connect_s = a->timeout < CONNECT_TIMEOUT ? a->timeout :
-		    CONNECT_TIMEOUT,
-		.timeout_s = a->timeout, .user = a->user, .auth = a->auth,
-		.authzid = a->authzid,
-		.pass = j->sec.buf, .passlen = j->sec.len,
-		.pipelining = a->pipelining, .chunking = a->chunking,
-	};
 	struct smtp_msg		 m = {
 		.from = j->env.from, .rcpts = j->env.rcpts.v,
 		.nrcpts = j->env.rcpts.n, .hdr = j->env.hdr,
@@ -81,15 +60,59 @@ submit(struct job *j)
 		.envid = j->cli->envid, .body_qp = j->env.body_qp,
 	};
 
-	o.auth_only = j->auth_only;
-	return smtp_send(&o, &m, &j->info, &j->res);
+	return m;
 }
 
-/* AUTH EXTERNAL: the client certificate authenticates, no password. */
+/*
+ * Send; with the queue on, the account's due items follow on the same
+ * connection once this message is through (qrun.h).
+ */
 static int
-uses_external(const struct account *a)
+submit(struct job *j)
 {
-	return a->auth != NULL && strcmp(a->auth, "external") == 0;
+	struct smtp_opts	 o = qrun_smtp_opts(j->acct, &j->sec);
+	struct smtp_msg		 m = smtp_msg_of(j);
+	struct qrun_batch	 b;
+	int			 drain = j->acct->queue && !j->auth_only, r;
+
+	o.auth_only = j->auth_only;
+	if (drain && qrun_batch_after(&b, j->acct, &j->res, &j->info) == 0)
+		o.more = &b.more;
+	r = smtp_send(&o, &m, &j->info, &j->res);
+	if (drain)
+		qrun_batch_end(&b);
+	return r;
+}
+
+/*
+ * A temporary failure with the queue on: the message goes to the queue
+ * and the run succeeds (DESIGN.md 1).  If it cannot be written, that
+ * failure is the outcome, naming the original one.
+ */
+static void
+enqueue(struct job *j)
+{
+	struct smtp_msg	 m = smtp_msg_of(j);
+	struct result	 qres;
+	char		*dir;
+
+	memset(&qres, 0, sizeof(qres));
+	str_copy(j->why, sizeof(j->why), j->res.msg);
+	if ((dir = queue_dir(j->acct->queue_dir, &qres)) != NULL &&
+	    queue_put(dir, j->acct->name, &m, j->env.msgid, j->why, j->qid,
+	    &qres) == 0) {
+		log_trace("queued as %s in %s: %s", j->qid, dir, j->why);
+		j->res.set = 0;
+		j->res.exitcode = EX_OK;
+		j->res.msg[0] = '\0';
+	} else {
+		j->qid[0] = '\0';
+		result_fail(&qres, EX_IOERR, "queue: cannot queue");
+		memset(&j->res, 0, sizeof(j->res));
+		result_fail(&j->res, qres.exitcode, "%s; the message was "
+		    "not sent: %s", qres.msg, j->why);
+	}
+	free(dir);
 }
 
 /* Everything up to the network: nothing is sent if any step fails. */
@@ -107,7 +130,7 @@ prepare(struct job *j)
 		return -1;
 	/* Certificate files and the pin are configuration: check them
 	 * before reading the message or connecting. */
-	t = tls_opts_of(j->acct);
+	t = qrun_tls_opts(j->acct);
 	if (tls_check(&t, &j->res) == -1)
 		return -1;
 	if (j->in_fd != -1) {
@@ -118,7 +141,7 @@ prepare(struct job *j)
 	if (envelope_build(&j->env, c, j->acct, j->msg, &j->res) == -1)
 		return -1;
 	/* Before connecting, so an unlock prompt never stalls a server. */
-	if (j->acct->user != NULL && !uses_external(j->acct) &&
+	if (config_needs_password(j->acct) &&
 	    secret_get(j->acct, &j->sec, &j->res) == -1)
 		return -1;
 	return 0;
@@ -141,7 +164,12 @@ report(const struct job *j, long long start)
 		.errormsg = j->res.set ? j->res.msg : NULL,
 		.duration_ms = now_ms() - start,
 		.exitcode = j->res.set ? j->res.exitcode : EX_OK,
+		.status = j->qid[0] ? "queued" : NULL,
+		.queueid = j->qid[0] ? j->qid : NULL,
 	};
+
+	if (j->qid[0])
+		rec.errormsg = j->why;
 
 	log_result(&rec);
 	if (j->res.set)
@@ -165,11 +193,16 @@ deliver(const struct cli *c, const struct msg *m, struct result *res)
 	j.msg = m;
 	j.in_fd = m == NULL ? STDIN_FILENO : -1;
 	j.own.fd = -1;
-	if (prepare(&j) == 0)
-		submit(&j);
+	if (prepare(&j) == 0 && submit(&j) == -1 && j.acct->queue &&
+	    j.res.exitcode == EX_TEMPFAIL)
+		enqueue(&j);
 	secret_wipe(&j.sec);
 	report(&j, start);
 	*res = j.res;
+	/* For -bs's 250: what happened, not the server's refusal. */
+	if (j.qid[0])
+		snprintf(res->smtpmsg, sizeof(res->smtpmsg), "queued as %s, "
+		    "to be retried: %.400s", j.qid, j.why);
 	envelope_free(&j.env);
 	msg_free(&j.own);
 	config_free(&j.cfg);
@@ -220,14 +253,14 @@ run_bs(const struct cli *c)
 static int
 password_check(struct job *j)
 {
-	struct tls_opts	 t = tls_opts_of(j->acct);
+	struct tls_opts	 t = qrun_tls_opts(j->acct);
 
 	if (j->acct->user == NULL)
 		return result_fail(&j->res, EX_CONFIG, "account '%s' has no "
 		    "user, so there is nothing to check (add user = to it in "
 		    "%s)", j->acct->name, j->cfg.path);
-	if (tls_check(&t, &j->res) == -1 ||
-	    secret_get(j->acct, &j->sec, &j->res) == -1)
+	if (tls_check(&t, &j->res) == -1 || (config_needs_password(j->acct) &&
+	    secret_get(j->acct, &j->sec, &j->res) == -1))
 		return -1;
 	j->auth_only = 1;
 	if (submit(j) == -1)
@@ -289,12 +322,12 @@ run_mode(const struct cli *c)
 	case CLI_VERSION:
 		printf("stamp %s\n", STAMP_VERSION);
 		return EX_OK;
-	case CLI_QUEUE_LIST:		/* no queue yet: always empty */
-		puts("Mail queue is empty");
-		return EX_OK;
+	case CLI_QUEUE_LIST:
+		return qrun_list(c);
 	case CLI_QUEUE_RUN:
-		log_trace("-q%s: no queue, nothing to run", c->queue_arg);
-		return EX_OK;
+		return qrun_flush(c);
+	case CLI_QUEUE_DROP:
+		return qrun_drop(c);
 	case CLI_NEWALIASES:
 		log_trace("newaliases: nothing to rebuild");
 		return EX_OK;
@@ -309,7 +342,6 @@ run_mode(const struct cli *c)
 			return res.exitcode;
 		}
 		return EX_OK;
-	case CLI_QUEUE_DROP:
 	case CLI_DOCTOR:
 		log_err("this mode is not built yet");
 		return EX_SOFTWARE;

@@ -91,6 +91,10 @@ struct session {
 	size_t			 rcpt;		/* next recipient */
 	size_t			 nrefused;
 	int			 refused_code;	/* worst refusal */
+	int			 clean;		/* the failure ended only the
+						   transaction (smtp.h) */
+	struct result		 after;		/* RSET's and later replies:
+						   no message's outcome */
 	char			 refused_first[RESULT_SMTP_MAX];
 	char			 refused[SMTP_REFUSED_MAX];
 	char			 stage[SMTP_CMD_MAX];
@@ -452,10 +456,14 @@ mail_size(struct session *s)
 			return -1;
 		s->size = s->wire;
 	}
-	if ((s->caps & CAP_SIZE) && s->size_max > 0 && s->size > s->size_max)
-		return result_fail(s->res, EX_UNAVAILABLE, "MAIL: the message "
-		    "(%llu bytes) is larger than the server accepts (%llu)",
-		    s->size, s->size_max);
+	if ((s->caps & CAP_SIZE) && s->size_max > 0 &&
+	    s->size > s->size_max) {
+		/* Nothing sent yet: only the transaction is over. */
+		s->clean = s->state == S_MAIL;
+		return result_fail(s->res, EX_UNAVAILABLE, "MAIL: the "
+		    "message (%llu bytes) is larger than the server accepts "
+		    "(%llu)", s->size, s->size_max);
+	}
 	return 0;
 }
 
@@ -668,10 +676,22 @@ sending(struct session *s, const char *stage)
 	conn_stage(s->c, s->stage);
 }
 
-/* QUIT right behind the end of data, in the same write (RFC 2920). */
+/* Might another transaction follow this one (smtp.h)? */
+static int
+more_pending(const struct session *s)
+{
+	return s->o->more != NULL && s->o->more->pending(s->o->more->arg);
+}
+
+/*
+ * QUIT right behind the end of data, in the same write (RFC 2920),
+ * unless another transaction may follow.
+ */
 static int
 send_quit(struct session *s)
 {
+	if (more_pending(s))
+		return 0;
 	log_wire("-> ", "QUIT", 4, 0);
 	s->quit_sent = 1;
 	return conn_write(s->c, "QUIT\r\n", 6, s->res);
@@ -892,6 +912,20 @@ decide_ehlo(struct session *s)
 	return 0;
 }
 
+/*
+ * A refusal (r == -1) that ended only the transaction: not inside a
+ * pipelined group with replies still unread (the end of data and BDAT
+ * LAST are the last of theirs), not with DATA sent and no end of data.
+ */
+static int
+txn_refused(struct session *s, int r)
+{
+	if (r == -1 && (!s->grouped || s->state == S_BODY ||
+	    s->state == S_BDAT) && !(s->data_sent && !s->dot))
+		s->clean = 1;
+	return r;
+}
+
 static int
 decide(struct session *s)
 {
@@ -914,26 +948,22 @@ decide(struct session *s)
 		return decide_auth(s);
 	case S_MAIL:
 		if (s->r.code != 250)
-			return refuse(s, 0);
+			return txn_refused(s, refuse(s, 0));
 		next(s, S_RCPT);
 		return 0;
 	case S_RCPT:
-		return decide_rcpt(s);
+		return txn_refused(s, decide_rcpt(s));
 	case S_DATA:
 		if (s->r.code != 354) {
 			s->data_sent = 0;
-			return refuse(s, 0);
+			return txn_refused(s, refuse(s, 0));
 		}
 		next(s, S_BODY);
 		return 0;
 	case S_BDAT:
-		if (s->r.code != 250)
-			return refuse(s, 0);
-		next(s, S_QUIT);
-		return 0;
 	case S_BODY:
 		if (s->r.code != 250)
-			return refuse(s, 0);
+			return txn_refused(s, refuse(s, 0));
 		next(s, S_QUIT);
 		return 0;
 	default:
@@ -997,6 +1027,72 @@ check_addrs(const struct smtp_msg *m, struct result *res)
 	return 0;
 }
 
+/* The state machine, until QUIT is due or something fails. */
+static int
+run(struct session *s)
+{
+	while (s->state != S_QUIT)
+		if (enter(s) == -1 || read_reply(s) == -1 || decide(s) == -1)
+			return -1;
+	return 0;
+}
+
+/* RSET after a failed transaction (RFC 5321 4.1.1.5): 0 if 250. */
+static int
+rset(struct session *s)
+{
+	memset(&s->after, 0, sizeof(s->after));
+	s->res = &s->after;
+	if (cmd(s, "RSET") == -1 || read_reply(s) == -1)
+		return -1;
+	return s->r.code == 250 ? 0 : -1;
+}
+
+/* A new transaction for m, on the same session (smtp.h). */
+static int
+txn_start(struct session *s, const struct smtp_msg *m, struct result *res)
+{
+	s->m = m;
+	s->res = res;
+	s->dot = s->data_sent = s->grouped = s->bdat = 0;
+	s->sized = s->wired = s->clean = 0;
+	s->size = s->wire = 0;
+	s->rcpt = s->nrefused = 0;
+	s->refused_code = 0;
+	s->refused_first[0] = s->refused[0] = '\0';
+	s->state = S_MAIL;
+	log_trace("next transaction");
+	/* Its own parameters, for what this session's EHLO offered. */
+	if (params_init(&s->p, m, res) == -1 || check_addrs(m, res) == -1 ||
+	    choose_params(s) == -1) {
+		s->clean = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Further messages while the connection can carry them. */
+static void
+go_on(struct session *s, int r)
+{
+	const struct smtp_more	*more = s->o->more;
+	const struct smtp_msg	*m;
+	struct result		 txn;
+
+	for (;;) {
+		if (r == -1 && (!s->clean || rset(s) == -1))
+			break;
+		if ((m = more->next(more->arg)) == NULL)
+			break;
+		memset(&txn, 0, sizeof(txn));
+		r = txn_start(s, m, &txn);
+		if (r == 0)
+			r = run(s);
+		more->done(more->arg, m, &txn);
+	}
+	s->res = &s->after;	/* txn is gone: QUIT has its own */
+}
+
 int
 smtp_send(const struct smtp_opts *o, const struct smtp_msg *m,
     struct smtp_info *info, struct result *res)
@@ -1019,13 +1115,18 @@ smtp_send(const struct smtp_opts *o, const struct smtp_msg *m,
 	}
 	if (!o->auth_only && (params_init(&s->p, m, res) == -1 ||
 	    check_addrs(m, res) == -1))
-		goto out;
+		goto first;
 	if (connect_server(s) == -1)
-		goto out;
-	while (s->state != S_QUIT)
-		if (enter(s) == -1 || read_reply(s) == -1 || decide(s) == -1)
-			goto out;
-	r = 0;
+		goto first;
+	r = run(s);
+first:
+	/* At once, before QUIT: the caller's bookkeeping (a queue item's
+	 * removal) is closest to the reply it depends on. */
+	if (o->more != NULL && !o->auth_only) {
+		o->more->done(o->more->arg, m, res);
+		if (s->c != NULL && (r == 0 || s->clean))
+			go_on(s, r);
+	}
 out:
 	quit(s);
 	sasl_free(s->sasl);

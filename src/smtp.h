@@ -31,6 +31,20 @@
  * a bad -B/-N/-R/-V is EX_USAGE before connecting; an address that needs
  * SMTPUTF8 on a server without it is EX_DATAERR after EHLO, before AUTH
  * or MAIL; anything else the server lacks only costs a LOG_WARNING line.
+ *
+ * Several transactions on one session (RFC 5321 3.3), for the queue
+ * (queue.h): with opts.more, once a transaction has ended and the
+ * connection can carry another, more->next gives the next message (NULL:
+ * QUIT).  A transaction "ended" after the reply to its end of data
+ * (250 or not), or after a refusal before any message data went out
+ * (MAIL, every RCPT read, DATA, a SIZE limit); RSET (RFC 5321 4.1.1.5)
+ * follows a failed one.  A refusal inside a pipelined group, or after a
+ * pipelined DATA, ends the session (the unread replies, or the server
+ * waiting for data, make the connection unfit), as does any connection
+ * or protocol error.  more->done gets every message's own outcome, in
+ * order, as soon as it is known (before QUIT): the first one's too (even
+ * when no connection was made), which is also smtp_send's.  QUIT goes
+ * with an end of data only when more->pending says nothing follows.
  */
 #ifndef STAMP_SMTP_H
 #define STAMP_SMTP_H
@@ -62,6 +76,19 @@ struct smtp_opts {
 					   PIPELINING), one recipient */
 	int		 auth_only;	/* stop after AUTH succeeds (235):
 					   no transaction, m may be NULL */
+	const struct smtp_more *more;	/* NULL: one message */
+};
+
+struct smtp_msg;
+struct smtp_more {
+	/* The message for the next transaction, or NULL: QUIT. */
+	const struct smtp_msg *(*next)(void *arg);
+	/* The outcome of a message (res->set: failed), the first too. */
+	void	(*done)(void *arg, const struct smtp_msg *,
+		    const struct result *);
+	/* Might next give a message?  Asked before each end of data. */
+	int	(*pending)(void *arg);
+	void	*arg;
 };
 
 struct smtp_msg {
