@@ -48,6 +48,7 @@ tls_opts_of(const struct account *a)
 		.fingerprint = a->tls_fingerprint,
 		.cert_file = a->tls_cert_file, .key_file = a->tls_key_file,
 		.min_version = a->tls_min_version,
+		.port = a->port, .resume = a->tls_resume,
 	};
 
 	return t;
