@@ -615,18 +615,87 @@ resume_setup(struct tls *t)
 	session_offer(t);
 }
 
+/*
+ * tls_check's context, kept for the tls_start that follows with the same
+ * options.  Making one costs OpenSSL 3.0 about as much CPU as the whole
+ * handshake (it fetches every algorithm, and each certificate parsed
+ * from tls_trust_file sets up all the key decoders): the check and the
+ * connection would otherwise each pay for it.
+ */
+static SSL_CTX	*checked_ctx;
+static char	 checked_key[TCACHE_KEY_LEN + 1];
+
+/* What ctx_setup did with o, as a digest (o's strings may not last). */
+static void
+ctx_key(char *key, const struct tls_opts *o)
+{
+	char		 minv[8];
+	const char	*parts[5];
+
+	snprintf(minv, sizeof(minv), "%d", o->min_version);
+	parts[0] = o->trust_file;
+	parts[1] = o->fingerprint;
+	parts[2] = o->cert_file;
+	parts[3] = o->key_file;
+	parts[4] = minv;
+	tcache_key(key, parts, 5);
+}
+
+/*
+ * Take the checked context for t if it was made with o: 1, or 0 (none
+ * fits), or -1.  Its callbacks pointed at tls_check's struct tls, and
+ * tls_check leaves the system store out.
+ */
+static int
+ctx_take_checked(struct tls *t, const struct tls_opts *o, struct result *res)
+{
+	char	 key[TCACHE_KEY_LEN + 1];
+
+	if (checked_ctx == NULL)
+		return 0;
+	ctx_key(key, o);
+	if (strcmp(key, checked_key) != 0)
+		return 0;
+	t->ctx = checked_ctx;
+	checked_ctx = NULL;
+	SSL_CTX_set_cert_cb(t->ctx, note_cert_request, t);
+	if (o->fingerprint != NULL)
+		SSL_CTX_set_cert_verify_callback(t->ctx, verify_pin, t);
+	else if (o->trust_file == NULL && system_store(t->ctx) != 1)
+		return result_fail(res, EX_CONFIG, "cannot load the system "
+		    "CA certificates: %s", ssl_reason());
+	return 1;
+}
+
+/*
+ * No OPENSSL_cleanup at exit: freeing every algorithm and provider one by
+ * one costs more CPU than some handshakes, for memory that exit returns
+ * anyway.  Only effective if this is OpenSSL's first initialisation.
+ */
+static void
+tls_init(void)
+{
+	OPENSSL_init_ssl(OPENSSL_INIT_NO_ATEXIT, NULL);
+}
+
 int
 tls_check(const struct tls_opts *o, struct result *res)
 {
 	struct tls	 t;
 	int		 rv;
 
+	tls_init();
 	memset(&t, 0, sizeof(t));
 	t.o = *o;
 	t.check_only = 1;
 	ERR_clear_error();
-	rv = ctx_setup(&t, o, "TLS", res);
-	SSL_CTX_free(t.ctx);
+	SSL_CTX_free(checked_ctx);
+	checked_ctx = NULL;
+	if ((rv = ctx_setup(&t, o, "TLS", res)) == 0) {
+		checked_ctx = t.ctx;
+		ctx_key(checked_key, o);
+	} else
+		SSL_CTX_free(t.ctx);
 	return rv;
 }
 
@@ -639,13 +708,15 @@ tls_start(struct tls **tp, int fd, const struct tls_opts *o, int timeout_ms,
 	int		 r, err;
 
 	*tp = NULL;
+	tls_init();
 	ERR_clear_error();
 	if ((t = xcalloc(1, sizeof(*t), res)) == NULL)
 		return -1;
 	t->fd = fd;
 	t->o = *o;
 	*tp = t;
-	if (ctx_setup(t, o, stage, res) == -1 ||
+	if ((r = ctx_take_checked(t, o, res)) == -1 ||
+	    (r == 0 && ctx_setup(t, o, stage, res) == -1) ||
 	    ssl_setup(t, o, stage, res) == -1)
 		return -1;
 	if (o->resume)
