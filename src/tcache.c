@@ -105,12 +105,16 @@ open_dir(int create)
 
 	if (tcache_dir(path) == -1)
 		return -1;
-	if (create && make_dirs(path) == -1) {
-		log_trace("TLS session cache: cannot create %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT && create) {
+		if (make_dirs(path) == -1) {
+			log_trace("TLS session cache: cannot create %s: %s",
+			    path, strerror(errno));
+			return -1;
+		}
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	}
 	if (fd == -1) {
 		if (errno != ENOENT || create)
 			log_trace("TLS session cache: cannot open %s: %s", path,
