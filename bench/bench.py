@@ -248,12 +248,16 @@ class Clients:
         return path
 
     def cmd(self, client, mode, port):
-        if client == "stamp":
-            cfg = self._write("stamp-%s-%d.ini" % (mode, port), (
+        """client: "stamp" (defaults: TLS session resumption on, its cache
+        in $HOME/.cache), "stamp-noresume" (tls_resume = off) or "msmtp"."""
+        if client in ("stamp", "stamp-noresume"):
+            cfg = self._write("%s-%s-%d.ini" % (client, mode, port), (
                 "[bench]\nhost = %s\nport = %d\ntls = %s\nauth = plain\n"
                 "user = %s\npassword = %s\nfrom = %s\ntls_trust_file = %s\n"
-                "domain = client.example\n")
-                % (HOST, port, mode, USER, PASSWORD, FROM, self.ca))
+                "domain = client.example\n%s")
+                % (HOST, port, mode, USER, PASSWORD, FROM, self.ca,
+                   "tls_resume = off\n" if client == "stamp-noresume"
+                   else ""))
             return [self.stamp, "-C", cfg, "-a", "bench", RCPT]
         cfg = self._write("msmtp-%s-%d.rc" % (mode, port), (
             "account bench\nhost %s\nport %d\ntls on\ntls_starttls %s\n"
@@ -265,6 +269,13 @@ class Clients:
 
     def run(self, client, mode, port, msg):
         return run_timed(self.cmd(client, mode, port), msg, self.env)
+
+
+def proc_cpu(pid):
+    """User+sys CPU seconds a process has used so far (/proc/PID/stat)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def make_message(path, size):
@@ -316,6 +327,7 @@ def cmd_main(argv):
     R = collections.OrderedDict()            # everything, for the report
     bg = []
     CLIENTS = ("stamp", "msmtp")
+    SEQ_CLIENTS = ("stamp", "stamp-noresume", "msmtp")
     # One-way delays, ms.  The slope is taken from D1 to D2, both at or
     # above 20 ms: below that, a client that leaves Nagle on (msmtp) loses
     # ~40 ms per stall to delayed ACKs at 0 ms, which a 40 ms round trip
@@ -388,20 +400,29 @@ def cmd_main(argv):
         os.unlink(wire)
         os.unlink(big)
 
-        # 3. messages per second: 200 sequential sends, one process each
+        # 3. messages per second: 200 sequential sends, one process each;
+        # stamp with TLS session resumption (the default) and without; the
+        # client's CPU (rusage) and the server process's (/proc) per message
         nseq, passes = (50, 1) if quick else (200, 3)
-        rate = {}
+        rate, ccpu, scpu = {}, {}, {}
         for m in servers:
-            for c in CLIENTS:
-                rate[(m, c)] = []
+            for c in SEQ_CLIENTS:
+                cl.run(c, m, servers[m].port, m1k)   # a session to resume
+                rate[(m, c)], ccpu[(m, c)], scpu[(m, c)] = [], [], []
                 for _ in range(passes):
+                    s0 = proc_cpu(servers[m].p.pid)
                     t = time.perf_counter()
-                    for _ in range(nseq):
-                        cl.run(c, m, servers[m].port, m1k)
+                    cpu = sum(cl.run(c, m, servers[m].port, m1k)[1]
+                              for _ in range(nseq))
                     rate[(m, c)].append(nseq / (time.perf_counter() - t))
-                print("rate %s %s %.1f/s" % (m, c, med(rate[(m, c)])),
-                      file=sys.stderr, flush=True)
+                    ccpu[(m, c)].append(cpu / nseq)
+                    scpu[(m, c)].append((proc_cpu(servers[m].p.pid) - s0)
+                                        / nseq)
+                print("rate %s %s %.1f/s cpu %.2f ms server %.2f ms" % (
+                    m, c, med(rate[(m, c)]), med(ccpu[(m, c)]) * 1e3,
+                    med(scpu[(m, c)]) * 1e3), file=sys.stderr, flush=True)
         R["rate"], R["nseq"], R["passes"] = rate, nseq, passes
+        R["ccpu"], R["scpu"] = ccpu, scpu
         R["reps_rt"], R["sizes"] = reps_rt, sizes
         R["delays"] = (D0, D1, D2)
     finally:
@@ -456,12 +477,24 @@ def report(R):
     w("\n### 3. Messages per second, %d sequential 1 KB sends, a process "
       "each, no added delay (median of %d passes, range)\n"
       % (R["nseq"], R["passes"]))
-    w("| mode | stamp | msmtp | stamp/msmtp |")
-    w("|---|---|---|---|")
+    w("stamp resumes TLS sessions from its cache (the default, "
+      "`tls_resume = auto`) or not (`tls_resume = off`); msmtp never "
+      "does. CPU per message: the client's user+sys (rusage), and the "
+      "server process's over the pass (/proc, 10 ms ticks), divided by "
+      "the number of messages.\n")
+    w("| mode | client | messages/s | × msmtp | client CPU ms/message | "
+      "server CPU ms/message |")
+    w("|---|---|---|---|---|---|")
+    names = {"stamp": "stamp", "stamp-noresume": "stamp, tls_resume = off",
+             "msmtp": "msmtp"}
     for m in ("smtps", "starttls"):
-        a, b = R["rate"][(m, "stamp")], R["rate"][(m, "msmtp")]
-        w("| %s | %s | %s | %.2f |" % (m, fmt_range(a), fmt_range(b),
-                                        med(a) / med(b)))
+        base = med(R["rate"][(m, "msmtp")])
+        for c in ("stamp", "stamp-noresume", "msmtp"):
+            w("| %s | %s | %s | %.2f | %s | %s |" % (
+                m, names[c], fmt_range(R["rate"][(m, c)]),
+                med(R["rate"][(m, c)]) / base,
+                fmt_range(R["ccpu"][(m, c)], 1e3),
+                fmt_range(R["scpu"][(m, c)], 1e3)))
     raw = R["raw"]
     a, b = R["res"][("100 MB", "stamp")], R["res"][("100 MB", "msmtp")]
     w("\n### 4. 100 MB: SMTP submission against a raw TLS stream of the same "
