@@ -307,3 +307,40 @@ def test_unusable_cache_still_delivers(tls_server, config_for, run, home,
     assert srv.reused() == [False, False]
     if how != "cache-is-a-file":
         assert os.listdir(cache_dir(home)) == []
+
+
+@pytest.fixture
+def immutable():
+    """immutable(path): chattr +i (even root cannot create files in such a
+    directory), undone at teardown; skips where chattr does not work."""
+    done = []
+
+    def make(path):
+        r = subprocess.run(["chattr", "+i", path], capture_output=True)
+        if r.returncode != 0:
+            pytest.skip("chattr +i not possible here: %r" % r.stderr)
+        done.append(path)
+    yield make
+    for p in done:
+        subprocess.run(["chattr", "-i", p], check=True)
+
+
+def test_unwritable_cache_dir_still_delivers(tls_server, config_for, run,
+                                             home, immutable):
+    """The cache directory cannot be written (an immutable directory: the
+    tests run as root, whom permissions do not stop): every send is
+    delivered, a held entry is still used, and -v says why nothing new was
+    kept."""
+    srv = tls_server("smtps")
+    cfg = config_for(srv)
+    send(run, cfg)
+    [e] = entries(home)
+    immutable(cache_dir(home))
+    r = send(run, cfg, 2)
+    for x in r:
+        assert "TLS session resumed" in err(x), show(x)
+        assert "TLS session cache: cannot write an entry" in err(x), show(x)
+    srv.settle()
+    assert len(srv.messages) == 3
+    assert srv.reused() == [False, True, True]
+    assert entries(home) == [e]
