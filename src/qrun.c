@@ -31,6 +31,7 @@ qrun_tls_opts(const struct account *a)
 		.fingerprint = a->tls_fingerprint,
 		.cert_file = a->tls_cert_file, .key_file = a->tls_key_file,
 		.min_version = a->tls_min_version,
+		.port = a->port, .resume = a->tls_resume,
 	};
 
 	return t;

@@ -1,21 +1,27 @@
 /*
  * tls.c - OpenSSL, verified, over a non-blocking socket.
  */
+#include <sys/stat.h>
+
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <ctype.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "log.h"
 #include "result.h"
+#include "tcache.h"
 #include "tls.h"
 #include "util.h"
 
@@ -33,6 +39,9 @@ struct tls {
 	int		 pin_failed;	/* the leaf is not the pinned one */
 	int		 check_only;	/* tls_check: only what the user set */
 	char		 seen[FPR_TEXT]; /* the server's, when pin_failed */
+	char		 ckey[TCACHE_KEY_LEN + 1]; /* session cache entry */
+	int		 offered;	/* a cached session was offered */
+	int		 stored;	/* the server's new one was kept */
 };
 
 /* Wait until OpenSSL's wish (err) can be met; 1 ready, 0 timeout. */
@@ -84,6 +93,25 @@ fpr_text(char out[FPR_TEXT], const char *hex)
 	}
 }
 
+/* SHA-256 of x (DER) in lower-case hex; -1 if it cannot be had. */
+static int
+cert_sha256(X509 *x, char hex[FPR_HEX + 1])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 n = 0, i;
+
+	if (x == NULL || X509_digest(x, EVP_sha256(), md, &n) != 1 ||
+	    n != FPR_BYTES)
+		return -1;
+	for (i = 0; i < n; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 0x0f];
+	}
+	hex[FPR_HEX] = '\0';
+	return 0;
+}
+
 /*
  * tls_fingerprint replaces the chain and name checks (as in msmtp): the
  * server's certificate must be exactly the pinned one, whoever signed
@@ -92,23 +120,13 @@ fpr_text(char out[FPR_TEXT], const char *hex)
 static int
 verify_pin(X509_STORE_CTX *xs, void *arg)
 {
-	static const char digits[] = "0123456789abcdef";
 	struct tls	*t = arg;
-	X509		*leaf = X509_STORE_CTX_get0_cert(xs);
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 n = 0, i;
 	char		 hex[FPR_HEX + 1];
 
-	if (leaf == NULL || X509_digest(leaf, EVP_sha256(), md, &n) != 1 ||
-	    n != FPR_BYTES) {
+	if (cert_sha256(X509_STORE_CTX_get0_cert(xs), hex) == -1) {
 		X509_STORE_CTX_set_error(xs, X509_V_ERR_UNSPECIFIED);
 		return 0;
 	}
-	for (i = 0; i < n; i++) {
-		hex[2 * i] = digits[md[i] >> 4];
-		hex[2 * i + 1] = digits[md[i] & 0x0f];
-	}
-	hex[FPR_HEX] = '\0';
 	if (strcasecmp(hex, t->o.fingerprint) == 0)
 		return 1;
 	t->pin_failed = 1;
@@ -297,21 +315,25 @@ ctx_setup(struct tls *t, const struct tls_opts *o, const char *stage,
 	return 0;
 }
 
+static int
+host_is_ip(const char *host)
+{
+	unsigned char	 ip[16];
+
+	return inet_pton(AF_INET, host, ip) == 1 ||
+	    inet_pton(AF_INET6, host, ip) == 1;
+}
+
 /* SNI and the name to verify: a DNS name, or an IP address literal. */
 static int
 ssl_setup(struct tls *t, const struct tls_opts *o, const char *stage,
     struct result *res)
 {
-	unsigned char	 ip[16];
-	int		 is_ip;
-
 	if ((t->ssl = SSL_new(t->ctx)) == NULL ||
 	    SSL_set_fd(t->ssl, t->fd) != 1)
 		return result_fail(res, EX_SOFTWARE, "%s: %s", stage,
 		    ssl_reason());
-	is_ip = inet_pton(AF_INET, o->host, ip) == 1 ||
-	    inet_pton(AF_INET6, o->host, ip) == 1;
-	if (is_ip) {
+	if (host_is_ip(o->host)) {
 		if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(t->ssl),
 		    o->host) != 1)
 			return result_fail(res, EX_SOFTWARE, "%s: %s", stage,
@@ -436,18 +458,245 @@ handshake_failed(struct tls *t, int err, const char *stage,
 	    "%s", stage, ssl_reason());
 }
 
+/*
+ * TLS session resumption (tcache.h).  A session is a shortcut past
+ * verification: resuming it checks no certificate.  So the entry's key
+ * binds everything that decided the verification that made it, and a
+ * loaded session must still pass the checks that we can redo without
+ * the chain: the name (or the pin) and the leaf's expiry.
+ */
+
+/* A file's identity: a tls_trust_file edited or replaced is a new key. */
+static void
+file_id(char *buf, size_t n, const char *path)
+{
+	struct stat	 st;
+
+	if (path == NULL || stat(path, &st) == -1)
+		str_copy(buf, n, "-");
+	else
+		snprintf(buf, n, "%llu:%llu:%lld:%lld.%09ld",
+		    (unsigned long long)st.st_dev,
+		    (unsigned long long)st.st_ino, (long long)st.st_size,
+		    (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+}
+
+static void
+session_key(struct tls *t)
+{
+	const struct tls_opts	*o = &t->o;
+	char			 port[16], minv[8], trust[128], fpr[FPR_HEX + 1];
+	char			 mine[FPR_HEX + 1];
+	const char		*parts[10];
+	size_t			 i;
+
+	snprintf(port, sizeof(port), "%d", o->port);
+	snprintf(minv, sizeof(minv), "%d", o->min_version);
+	file_id(trust, sizeof(trust), o->trust_file);
+	str_copy(fpr, sizeof(fpr), o->fingerprint ? o->fingerprint : "-");
+	for (i = 0; fpr[i] != '\0'; i++)
+		fpr[i] = (char)tolower((unsigned char)fpr[i]);
+	/* The certificate itself, not its file's name. */
+	if (cert_sha256(SSL_CTX_get0_certificate(t->ctx), mine) == -1)
+		str_copy(mine, sizeof(mine), "-");
+	parts[0] = "stamp tls session 1";
+	parts[1] = o->host;
+	parts[2] = port;
+	parts[3] = o->trust_file;
+	parts[4] = trust;
+	parts[5] = o->fingerprint ? fpr : NULL;
+	parts[6] = mine;
+	parts[7] = minv;
+	/* Without trust_file: which system store. */
+	parts[8] = getenv(X509_get_default_cert_file_env());
+	parts[9] = getenv(X509_get_default_cert_dir_env());
+	tcache_key(t->ckey, parts, 10);
+}
+
+/* Why a loaded session may not be offered, or NULL if it may. */
+static const char *
+session_unusable(const struct tls *t, SSL_SESSION *s)
+{
+	X509		*peer = SSL_SESSION_get0_peer(s);
+	const char	*host = t->o.host;
+	char		 hex[FPR_HEX + 1];
+
+	if (!SSL_SESSION_is_resumable(s))
+		return "not resumable";
+	if ((long long)time(NULL) >= (long long)SSL_SESSION_get_time(s) +
+	    SSL_SESSION_get_timeout(s))
+		return "expired";
+	if (SSL_SESSION_get_protocol_version(s) < (t->o.min_version == 13 ?
+	    TLS1_3_VERSION : TLS1_2_VERSION))
+		return "older than tls_min_version";
+	if (peer == NULL)
+		return "no server certificate in it";
+	if (t->o.fingerprint != NULL)	/* the pin replaces the checks */
+		return cert_sha256(peer, hex) == 0 &&
+		    strcasecmp(hex, t->o.fingerprint) == 0 ? NULL :
+		    "its certificate is not the pinned one";
+	if (host_is_ip(host) ? X509_check_ip_asc(peer, host, 0) != 1 :
+	    X509_check_host(peer, host, 0, 0, NULL) != 1)
+		return "its certificate is not for the host";
+	if (X509_cmp_current_time(X509_get0_notAfter(peer)) <= 0)
+		return "its certificate has expired";
+	return NULL;
+}
+
+/*
+ * OpenSSL's new-session callback: the server's session (TLS 1.2, at the
+ * end of the handshake) or ticket (TLS 1.3, during a read; servers send
+ * several: the first is kept).  0: OpenSSL keeps ownership.
+ */
+static int
+session_new(SSL *ssl, SSL_SESSION *s)
+{
+	struct tls	*t = SSL_get_app_data(ssl);
+	unsigned char	*der, *p;
+	int		 n;
+
+	if (t == NULL || t->stored || !SSL_SESSION_is_resumable(s))
+		return 0;
+	t->stored = 1;
+	if ((n = i2d_SSL_SESSION(s, NULL)) <= 0 || n > TCACHE_ENTRY_MAX) {
+		log_trace("TLS session cache: a session of %d bytes is not "
+		    "kept", n);
+		return 0;
+	}
+	if ((der = malloc((size_t)n)) == NULL)
+		return 0;
+	p = der;
+	if (i2d_SSL_SESSION(s, &p) == n)
+		tcache_store(t->ckey, der, (size_t)n);
+	explicit_bzero(der, (size_t)n);	/* it holds a master secret */
+	free(der);
+	return 0;
+}
+
+/* Offer the cached session, if one is usable; never fails. */
+static void
+session_offer(struct tls *t)
+{
+	unsigned char		 buf[TCACHE_ENTRY_MAX];
+	const unsigned char	*p = buf;
+	SSL_SESSION		*s = NULL;
+	const char		*why = NULL;
+	size_t			 n;
+
+	if ((n = tcache_load(t->ckey, buf, sizeof(buf))) == 0)
+		return;
+	if ((s = d2i_SSL_SESSION(NULL, &p, (long)n)) == NULL ||
+	    p != buf + n)
+		why = "not a TLS session";
+	else if ((why = session_unusable(t, s)) == NULL &&
+	    SSL_set_session(t->ssl, s) != 1)
+		why = ssl_reason();
+	explicit_bzero(buf, n);
+	SSL_SESSION_free(s);
+	ERR_clear_error();
+	if (why != NULL) {
+		log_trace("TLS session cache: entry %s not used: %s", t->ckey,
+		    why);
+		tcache_drop(t->ckey);
+		return;
+	}
+	t->offered = 1;
+	log_trace("TLS session cache: offering the session of entry %s",
+	    t->ckey);
+}
+
+static void
+resume_setup(struct tls *t)
+{
+	session_key(t);
+	SSL_CTX_set_session_cache_mode(t->ctx, SSL_SESS_CACHE_CLIENT |
+	    SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_sess_set_new_cb(t->ctx, session_new);
+	SSL_set_app_data(t->ssl, t);
+	session_offer(t);
+}
+
+/*
+ * tls_check's context, kept for the tls_start that follows with the same
+ * options.  Making one costs OpenSSL 3.0 about as much CPU as the whole
+ * handshake (it fetches every algorithm, and each certificate parsed
+ * from tls_trust_file sets up all the key decoders): the check and the
+ * connection would otherwise each pay for it.
+ */
+static SSL_CTX	*checked_ctx;
+static char	 checked_key[TCACHE_KEY_LEN + 1];
+
+/* What ctx_setup did with o, as a digest (o's strings may not last). */
+static void
+ctx_key(char *key, const struct tls_opts *o)
+{
+	char		 minv[8];
+	const char	*parts[5];
+
+	snprintf(minv, sizeof(minv), "%d", o->min_version);
+	parts[0] = o->trust_file;
+	parts[1] = o->fingerprint;
+	parts[2] = o->cert_file;
+	parts[3] = o->key_file;
+	parts[4] = minv;
+	tcache_key(key, parts, 5);
+}
+
+/*
+ * Take the checked context for t if it was made with o: 1, or 0 (none
+ * fits), or -1.  Its callbacks pointed at tls_check's struct tls, and
+ * tls_check leaves the system store out.
+ */
+static int
+ctx_take_checked(struct tls *t, const struct tls_opts *o, struct result *res)
+{
+	char	 key[TCACHE_KEY_LEN + 1];
+
+	if (checked_ctx == NULL)
+		return 0;
+	ctx_key(key, o);
+	if (strcmp(key, checked_key) != 0)
+		return 0;
+	t->ctx = checked_ctx;
+	checked_ctx = NULL;
+	SSL_CTX_set_cert_cb(t->ctx, note_cert_request, t);
+	if (o->fingerprint != NULL)
+		SSL_CTX_set_cert_verify_callback(t->ctx, verify_pin, t);
+	else if (o->trust_file == NULL && system_store(t->ctx) != 1)
+		return result_fail(res, EX_CONFIG, "cannot load the system "
+		    "CA certificates: %s", ssl_reason());
+	return 1;
+}
+
+/*
+ * No OPENSSL_cleanup at exit: freeing every algorithm and provider one by
+ * one costs more CPU than some handshakes, for memory that exit returns
+ * anyway.  Only effective if this is OpenSSL's first initialisation.
+ */
+static void
+tls_init(void)
+{
+	OPENSSL_init_ssl(OPENSSL_INIT_NO_ATEXIT, NULL);
+}
+
 int
 tls_check(const struct tls_opts *o, struct result *res)
 {
 	struct tls	 t;
 	int		 rv;
 
+	tls_init();
 	memset(&t, 0, sizeof(t));
 	t.o = *o;
 	t.check_only = 1;
 	ERR_clear_error();
-	rv = ctx_setup(&t, o, "TLS", res);
-	SSL_CTX_free(t.ctx);
+	SSL_CTX_free(checked_ctx);
+	checked_ctx = NULL;
+	if ((rv = ctx_setup(&t, o, "TLS", res)) == 0) {
+		checked_ctx = t.ctx;
+		ctx_key(checked_key, o);
+	} else
+		SSL_CTX_free(t.ctx);
 	return rv;
 }
 
@@ -460,15 +709,19 @@ tls_start(struct tls **tp, int fd, const struct tls_opts *o, int timeout_ms,
 	int		 r, err;
 
 	*tp = NULL;
+	tls_init();
 	ERR_clear_error();
 	if ((t = xcalloc(1, sizeof(*t), res)) == NULL)
 		return -1;
 	t->fd = fd;
 	t->o = *o;
 	*tp = t;
-	if (ctx_setup(t, o, stage, res) == -1 ||
+	if ((r = ctx_take_checked(t, o, res)) == -1 ||
+	    (r == 0 && ctx_setup(t, o, stage, res) == -1) ||
 	    ssl_setup(t, o, stage, res) == -1)
 		return -1;
+	if (o->resume)
+		resume_setup(t);
 	while ((r = SSL_connect(t->ssl)) != 1) {
 		err = SSL_get_error(t->ssl, r);
 		if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE)
@@ -477,6 +730,9 @@ tls_start(struct tls **tp, int fd, const struct tls_opts *o, int timeout_ms,
 			return result_fail(res, EX_TEMPFAIL, "%s: TLS "
 			    "handshake timed out", stage);
 	}
+	if (t->offered)
+		log_trace("TLS session %s", SSL_session_reused(t->ssl) ?
+		    "resumed" : "not resumed: full handshake");
 	return 0;
 }
 

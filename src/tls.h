@@ -26,13 +26,18 @@ struct tls_opts {
 	const char	*key_file;	/* its private key (PEM, no passphrase:
 					   nobody is asked for one) */
 	int		 min_version;	/* 12: TLS 1.2 (default), 13: TLS 1.3 */
+	int		 port;		/* with host: the session cache's entry */
+	int		 resume;	/* 1: offer a cached session, keep the
+					   server's new one (tcache.h) */
 };
 
 /*
  * Load what tls_start would load (trust_file, cert_file, key_file; the
  * pin's format) without touching the network, so that a configuration
  * error is reported before connecting.  0, or -1 with EX_CONFIG as
- * tls_start.
+ * tls_start.  The context it built is kept for the next tls_start with
+ * the same options (and freed by the next tls_check): OpenSSL 3.0 spends
+ * about as much CPU making one as on a handshake.
  */
 int	 tls_check(const struct tls_opts *, struct result *);
 
@@ -49,6 +54,14 @@ int	 tls_check(const struct tls_opts *, struct result *);
  *     match the certificate -> EX_CONFIG (the message names the file);
  *   other TLS errors -> EX_UNAVAILABLE.
  * No application data has been sent when this fails.
+ *
+ * With resume, a session cached for exactly these options (host, port,
+ * trust_file and its identity, fingerprint, the client certificate,
+ * min_version) is offered, but only if its server certificate still
+ * passes the name check (or the pin) and has not expired; else it is
+ * dropped and the handshake is a full one.  The server's new session
+ * (TLS 1.3: a ticket, which arrives with the first tls_read) replaces
+ * the entry.  The cache never makes this fail.
  */
 int	 tls_start(struct tls **, int fd, const struct tls_opts *,
 	    int timeout_ms, const char *stage, struct result *);

@@ -238,10 +238,8 @@ def test_second_send_resumes_the_tls_session(mail, config, run, home):
         assert r.returncode == 0, show(r)
         got = mail.settle(["alice"], count=i)["alice"]
         assert len(got) == i
-        if i == 1 and not files_under(home):
-            # tls_resume comes from another branch (issue 5).
-            pytest.xfail("this stamp keeps no TLS session cache under "
-                         "HOME yet (tls_resume is another branch's)")
+        if i == 1:
+            assert files_under(home), "no TLS session cache under HOME"
     log = mail.log()
     assert log.count("Anonymous TLS connection established") == 2, log
     assert log.count("Reusing old session") == 1, log

@@ -54,6 +54,9 @@ that a client pipelined share a number; a client in lockstep shows a new
 number for every command.  srv.batch_of() pairs the verbs with them.
 Session.bdat lists the BDAT chunks as received.
 
+TLS session resumption: Session.session_reused is whether the client
+resumed a session (None: no TLS); srv.reused() lists it per TLS session.
+
     with SMTPServer(certs, mode="smtps") as srv:
         ... srv.port ...
         srv.settle()      # wait until the client has gone, then inspect
@@ -113,6 +116,7 @@ class Session:
     bdat: List[bytes] = field(default_factory=list)
     sasl: List[bytes] = field(default_factory=list)
     cb_type: Optional[str] = None
+    session_reused: Optional[bool] = None   # TLS: a resumed session?
 
 
 @dataclass
@@ -418,6 +422,7 @@ class _RecordingSMTP(_ServerMechs, SMTP):
         ssl_obj = transport.get_extra_info("ssl_object")
         if ssl_obj is not None:
             self.rec.tls_version = ssl_obj.version()
+            self.rec.session_reused = ssl_obj.session_reused
 
     def connection_lost(self, error):
         self._record_unread()
@@ -752,6 +757,11 @@ class SMTPServer:
                  if c.strip() else "", b)
                 for s in self.sessions for c, b in zip(s.commands,
                                                         s.batches)]
+
+    def reused(self):
+        """[session_reused] of every session that reached TLS, in order."""
+        return [s.session_reused for s in self.sessions
+                if s.session_reused is not None]
 
     def auth_commands(self):
         return [c for c in self.commands if c[:4].upper() == b"AUTH"]
