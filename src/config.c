@@ -24,15 +24,13 @@
 
 #include <ini.h>
 
-#include "addr.h"
+#include "cfgkeys.h"
 #include "config.h"
 #include "result.h"
 #include "util.h"
 
 #define INIH_SECTION_MAX	50	/* inih's MAX_SECTION, not in ini.h */
 #define SECTIONS_MAX		256	/* accounts in one file */
-#define PORT_MAX		65535
-#define TIMEOUT_MAX		86400
 #define TIMEOUT_DEFAULT		300
 #define PORT_SMTPS		465
 #define PORT_SUBMISSION		587
@@ -42,356 +40,6 @@
 #define CONFIG_IOBUF		(16 * 1024)	/* stdio buffer, wiped */
 #define CONFIG_STACK_WIPE	(16 * 1024)	/* inih's frame and more */
 
-enum key {
-	K_HOST, K_PORT, K_TLS, K_USER, K_FROM, K_AUTH, K_TRUST, K_TIMEOUT,
-	K_DOMAIN, K_PWCMD, K_PW, K_DEFAULT, K_QUALIFY, K_ALIASES, K_SETFROM,
-	K_FPR, K_CERT, K_KEY, K_TLSMIN, K_LONG, K_PIPE, K_CHUNK,
-	K_AUTHZID, K_QUEUE, K_QDIR, K_RESUME, K_NKEYS
-};
-
-struct section {
-	char	*name;
-	int	 line;			/* of "[name]"; 0: not in the file */
-	char	*val[K_NKEYS];		/* checked and normalised */
-	int	 vline[K_NKEYS];	/* 0: not set in this section */
-};
-
-struct parse {
-	const char	*path;
-	FILE		*fp;
-	int		 lineno;	/* lines handed to inih so far */
-	struct section	 defaults;
-	struct section	*sects;		/* the accounts, in file order */
-	size_t		 nsects;
-	struct section	*cur;		/* NULL before the first header */
-	int		 secret_line;	/* first password(_command), or 0 */
-	struct result	 res;		/* the first error, ... */
-	int		 errline;	/* ... and its line */
-	char		 buf[CONFIG_LINE_MAX + 2]; /* +1 to see "too long" */
-};
-
-static char	*check_word(struct parse *, const char *, const char *);
-static char	*check_text(struct parse *, const char *, const char *);
-static char	*check_port(struct parse *, const char *, const char *);
-static char	*check_timeout(struct parse *, const char *, const char *);
-static char	*check_tls(struct parse *, const char *, const char *);
-static char	*check_auth(struct parse *, const char *, const char *);
-static char	*check_path(struct parse *, const char *, const char *);
-static char	*check_name(struct parse *, const char *, const char *);
-static char	*check_domain(struct parse *, const char *, const char *);
-static char	*check_setfrom(struct parse *, const char *, const char *);
-static char	*check_fpr(struct parse *, const char *, const char *);
-static char	*check_tlsmin(struct parse *, const char *, const char *);
-static char	*check_long(struct parse *, const char *, const char *);
-static char	*check_autooff(struct parse *, const char *, const char *);
-static char	*check_yesno(struct parse *, const char *, const char *);
-
-static const struct keydef {
-	const char	*name;
-	char		*(*check)(struct parse *, const char *, const char *);
-} keys[K_NKEYS] = {
-	[K_HOST] =	{ "host",		check_word },
-	[K_PORT] =	{ "port",		check_port },
-	[K_TLS] =	{ "tls",		check_tls },
-	[K_USER] =	{ "user",		check_text },
-	[K_FROM] =	{ "from",		check_word },
-	[K_AUTH] =	{ "auth",		check_auth },
-	[K_TRUST] =	{ "tls_trust_file",	check_path },
-	[K_TIMEOUT] =	{ "timeout",		check_timeout },
-	[K_DOMAIN] =	{ "domain",		check_word },
-	[K_PWCMD] =	{ "password_command",	check_text },
-	[K_PW] =	{ "password",		check_text },
-	[K_DEFAULT] =	{ "default_account",	check_name },
-	[K_QUALIFY] =	{ "qualify_domain",	check_domain },
-	[K_ALIASES] =	{ "aliases",		check_path },
-	[K_SETFROM] =	{ "set_from_header",	check_setfrom },
-	[K_FPR] =	{ "tls_fingerprint",	check_fpr },
-	[K_CERT] =	{ "tls_cert_file",	check_path },
-	[K_KEY] =	{ "tls_key_file",	check_path },
-	[K_TLSMIN] =	{ "tls_min_version",	check_tlsmin },
-	[K_LONG] =	{ "long_lines",		check_long },
-	[K_PIPE] =	{ "pipelining",		check_autooff },
-	[K_CHUNK] =	{ "chunking",		check_autooff },
-	[K_AUTHZID] =	{ "authzid",		check_text },
-	[K_QUEUE] =	{ "queue",		check_yesno },
-	[K_QDIR] =	{ "queue_dir",		check_path },
-	[K_RESUME] =	{ "tls_resume",		check_autooff },
-};
-
-/* Record "FILE:LINE: ..." unless an error is recorded already. */
-static int __attribute__((format(printf, 3, 4)))
-cfail(struct parse *p, int line, const char *fmt, ...)
-{
-	char	 msg[RESULT_MSG_MAX];
-	va_list	 ap;
-
-	if (p->res.set)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	p->errline = line;
-	return result_fail(&p->res, EX_CONFIG, "%s:%d: %s", p->path, line,
-	    msg);
-}
-
-/* Control bytes other than TAB; white space too unless allowed. */
-static int
-bad_chars(const char *v, int space_ok)
-{
-	const unsigned char *c;
-
-	for (c = (const unsigned char *)v; *c != '\0'; c++) {
-		if (*c == '\t' && space_ok)
-			continue;
-		if (iscntrl(*c) || (isspace(*c) && !space_ok))
-			return 1;
-	}
-	return 0;
-}
-
-/* Strings that must be one word: host, from, domain. */
-static char *
-check_word(struct parse *p, const char *key, const char *v)
-{
-	if (bad_chars(v, 0)) {
-		cfail(p, p->lineno, "%s must not contain white space or "
-		    "control characters", key);
-		return NULL;
-	}
-	return xstrdup(v, &p->res);
-}
-
-/* Free text (user, password, password_command, a path). */
-static char *
-check_text(struct parse *p, const char *key, const char *v)
-{
-	if (bad_chars(v, 1)) {
-		cfail(p, p->lineno, "%s must not contain control characters",
-		    key);
-		return NULL;
-	}
-	return xstrdup(v, &p->res);
-}
-
-/* Decimal digits only: no sign, no space, no trailing junk. */
-static int
-parse_number(const char *s, long min, long max, long *out)
-{
-	char	*end;
-	long	 v;
-
-	if (!isdigit((unsigned char)s[0]))
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static char *
-check_range(struct parse *p, const char *key, const char *v, long max)
-{
-	long	 n;
-
-	if (parse_number(v, 1, max, &n) == -1) {
-		cfail(p, p->lineno, "%s must be a number from 1 to %ld, "
-		    "not '%s'", key, max, v);
-		return NULL;
-	}
-	return xstrdup(v, &p->res);
-}
-
-static char *
-check_port(struct parse *p, const char *key, const char *v)
-{
-	return check_range(p, key, v, PORT_MAX);
-}
-
-static char *
-check_timeout(struct parse *p, const char *key, const char *v)
-{
-	return check_range(p, key, v, TIMEOUT_MAX);
-}
-
-/* One of a NULL-terminated list, any case; returns the lower-case form. */
-static char *
-check_choice(struct parse *p, const char *key, const char *v,
-    const char *const *choices, const char *hint)
-{
-	for (; *choices != NULL; choices++)
-		if (strcasecmp(v, *choices) == 0)
-			return xstrdup(*choices, &p->res);
-	cfail(p, p->lineno, "%s must be %s, not '%s'", key, hint, v);
-	return NULL;
-}
-
-static char *
-check_tls(struct parse *p, const char *key, const char *v)
-{
-	static const char *const c[] = { "smtps", "starttls", NULL };
-
-	return check_choice(p, key, v, c, "smtps or starttls");
-}
-
-static char *
-check_auth(struct parse *p, const char *key, const char *v)
-{
-	static const char *const c[] = { "auto", "plain", "login",
-	    "cram-md5", "digest-md5", "scram-sha-1", "scram-sha-256",
-	    "scram-sha-1-plus", "scram-sha-256-plus", "xoauth2",
-	    "oauthbearer", "external", NULL };
-
-	return check_choice(p, key, v, c, "auto, plain, login, cram-md5, "
-	    "digest-md5, scram-sha-1, scram-sha-256, scram-sha-1-plus, "
-	    "scram-sha-256-plus, xoauth2, oauthbearer or external");
-}
-
-static char *
-check_setfrom(struct parse *p, const char *key, const char *v)
-{
-	static const char *const c[] = { "auto", "on", "off", NULL };
-
-	return check_choice(p, key, v, c, "auto, on or off");
-}
-
-static char *
-check_tlsmin(struct parse *p, const char *key, const char *v)
-{
-	static const char *const c[] = { "1.2", "1.3", NULL };
-
-	return check_choice(p, key, v, c, "1.2 or 1.3");
-}
-
-static char *
-check_long(struct parse *p, const char *key, const char *v)
-{
-	static const char *const c[] = { "encode", "pass", "refuse", NULL };
-
-	return check_choice(p, key, v, c, "encode, pass or refuse");
-}
-
-/* queue: a switch. */
-static char *
-check_yesno(struct parse *p, const char *key, const char *v)
-{
-	static const char *const c[] = { "yes", "no", NULL };
-
-	return check_choice(p, key, v, c, "yes or no");
-}
-
-/* pipelining, chunking, tls_resume: a protocol shortcut (DESIGN.md 4) or not. */
-static char *
-check_autooff(struct parse *p, const char *key, const char *v)
-{
-	static const char *const c[] = { "auto", "off", NULL };
-
-	return check_choice(p, key, v, c, "auto or off");
-}
-
-/*
- * SHA-256 as 64 hex digits, with or without ':' between the bytes (as
- * "openssl x509 -fingerprint -sha256" prints it); kept as lower-case hex.
- */
-static char *
-check_fpr(struct parse *p, const char *key, const char *v)
-{
-	char	 hex[CONFIG_FPR_LEN + 1];
-	size_t	 n = 0;
-
-	for (; *v != '\0'; v++) {
-		if (*v == ':')
-			continue;
-		if (!isxdigit((unsigned char)*v) || n == CONFIG_FPR_LEN)
-			break;
-		hex[n++] = (char)tolower((unsigned char)*v);
-	}
-	if (*v != '\0' || n != CONFIG_FPR_LEN) {
-		cfail(p, p->lineno, "%s must be a SHA-256 fingerprint: 64 hex "
-		    "digits, ':' between bytes allowed", key);
-		return NULL;
-	}
-	hex[n] = '\0';
-	return xstrdup(hex, &p->res);
-}
-
-/* What follows '@': letters, digits, '-', UTF-8, dots between labels. */
-static char *
-check_domain(struct parse *p, const char *key, const char *v)
-{
-	const unsigned char *c = (const unsigned char *)v;
-
-	for (; *c != '\0'; c++)
-		if (!isalnum(*c) && *c != '-' && *c < 0x80 && (*c != '.' ||
-		    c == (const unsigned char *)v || c[1] == '.' ||
-		    c[1] == '\0'))
-			break;
-	/* addr_check: well-formed UTF-8, at most ADDR_MAX bytes. */
-	if (*c != '\0' || addr_check(v, strlen(v)) == -1) {
-		cfail(p, p->lineno, "%s must be a domain name such as "
-		    "example.org, not '%s'", key, v);
-		return NULL;
-	}
-	return xstrdup(v, &p->res);
-}
-
-/* A relative path is taken from the configuration file's directory. */
-static char *
-check_path(struct parse *p, const char *key, const char *v)
-{
-	const char	*slash;
-
-	if (bad_chars(v, 1)) {
-		cfail(p, p->lineno, "%s must not contain control characters",
-		    key);
-		return NULL;
-	}
-	if (v[0] == '~') {
-		cfail(p, p->lineno, "%s: '~' is not expanded; give an absolute "
-		    "path or one relative to the directory of %s", key,
-		    p->path);
-		return NULL;
-	}
-	if (v[0] == '/' || (slash = strrchr(p->path, '/')) == NULL)
-		return xstrdup(v, &p->res);
-	if (slash == p->path)
-		return str_join("", 0, '/', v, &p->res);
-	return str_join(p->path, (size_t)(slash - p->path), '/', v,
-	    &p->res);
-}
-
-static int
-valid_name(const char *s, size_t len)
-{
-	size_t	 i;
-
-	for (i = 0; i < len; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '.' &&
-		    s[i] != '_' && s[i] != '-')
-			return 0;
-	return len > 0;
-}
-
-static char *
-check_name(struct parse *p, const char *key, const char *v)
-{
-	if (!valid_name(v, strlen(v))) {
-		cfail(p, p->lineno, "%s: '%s' is not an account name", key, v);
-		return NULL;
-	}
-	return xstrdup(v, &p->res);
-}
-
-/* Wipe values that may hold a secret (a command may embed one). */
-static void
-free_value(char *v, enum key k)
-{
-	if (v != NULL && (k == K_PW || k == K_PWCMD))
-		explicit_bzero(v, strlen(v));
-	free(v);
-}
 
 static void
 section_free(struct section *sec)
@@ -399,7 +47,7 @@ section_free(struct section *sec)
 	int	 k;
 
 	for (k = 0; k < K_NKEYS; k++)
-		free_value(sec->val[k], (enum key)k);
+		cfg_free_value(sec->val[k], (enum key)k);
 	free(sec->name);
 	memset(sec, 0, sizeof(*sec));
 }
@@ -427,11 +75,11 @@ section_open(struct parse *p, const char *name, size_t len)
 	if (len == strlen(DEFAULTS) && memcmp(name, DEFAULTS, len) == 0)
 		sec = &p->defaults;
 	else if ((old = section_find(p, name, len)) != NULL)
-		return cfail(p, p->lineno, "duplicate section [%.*s] (first "
+		return cfg_fail(p, p->lineno, "duplicate section [%.*s] (first "
 		    "on line %d)", (int)len, name, old->line);
 	else {
 		if (p->nsects == SECTIONS_MAX)
-			return cfail(p, p->lineno, "more than %d sections",
+			return cfg_fail(p, p->lineno, "more than %d sections",
 			    SECTIONS_MAX);
 		v = xreallocarray(p->sects, p->nsects + 1, sizeof(*v),
 		    &p->res);
@@ -442,7 +90,7 @@ section_open(struct parse *p, const char *name, size_t len)
 		memset(sec, 0, sizeof(*sec));
 	}
 	if (sec->line != 0)
-		return cfail(p, p->lineno, "duplicate section [%.*s] (first "
+		return cfg_fail(p, p->lineno, "duplicate section [%.*s] (first "
 		    "on line %d)", (int)len, name, sec->line);
 	if ((sec->name = xstrndup(name, len, &p->res)) == NULL)
 		return -1;
@@ -459,20 +107,20 @@ section_header(struct parse *p, const char *s)
 	size_t		 len, max;
 
 	if ((end = strchr(s, ']')) == NULL)
-		return cfail(p, p->lineno, "'[' without ']'");
+		return cfg_fail(p, p->lineno, "'[' without ']'");
 	for (rest = end + 1; isspace((unsigned char)*rest); rest++)
 		continue;
 	if (*rest != '\0' && *rest != ';' && *rest != '#')
-		return cfail(p, p->lineno, "text after ']'");
+		return cfg_fail(p, p->lineno, "text after ']'");
 	len = (size_t)(end - s - 1);
 	/* inih would cut the name short without a word. */
 	max = CONFIG_NAME_MAX < INIH_SECTION_MAX - 1 ? CONFIG_NAME_MAX :
 	    INIH_SECTION_MAX - 1;
 	if (len > max)
-		return cfail(p, p->lineno, "section name longer than %zu "
+		return cfg_fail(p, p->lineno, "section name longer than %zu "
 		    "bytes", max);
-	if (!valid_name(s + 1, len))
-		return cfail(p, p->lineno, "section name '%.*s' must be "
+	if (!cfg_valid_name(s + 1, len))
+		return cfg_fail(p, p->lineno, "section name '%.*s' must be "
 		    "letters, digits, '.', '_' or '-'", (int)len, s + 1);
 	return section_open(p, s + 1, len);
 }
@@ -523,11 +171,11 @@ check_line(struct parse *p, size_t len, int nul, size_t limit)
 		len -= 3;
 	}
 	if (len > limit) {
-		cfail(p, p->lineno, "line longer than %zu bytes", limit);
+		cfg_fail(p, p->lineno, "line longer than %zu bytes", limit);
 		return NULL;
 	}
 	if (nul) {
-		cfail(p, p->lineno, "NUL byte in line");
+		cfg_fail(p, p->lineno, "NUL byte in line");
 		return NULL;
 	}
 	/* No leading white space, so inih sees no continuation lines. */
@@ -566,17 +214,6 @@ reader(char *str, int num, void *arg)
 }
 
 static int
-key_lookup(const char *name)
-{
-	int	 k;
-
-	for (k = 0; k < K_NKEYS; k++)
-		if (strcmp(keys[k].name, name) == 0)
-			return k;
-	return -1;
-}
-
-static int
 set_key(struct parse *p, const char *section, const char *name,
     const char *value)
 {
@@ -584,29 +221,29 @@ set_key(struct parse *p, const char *section, const char *name,
 	int		 k;
 
 	if (sec == NULL)
-		return cfail(p, p->lineno, "key '%s' outside any section",
+		return cfg_fail(p, p->lineno, "key '%s' outside any section",
 		    name);
 	if (strcmp(section, sec->name) != 0)
-		return cfail(p, p->lineno, "the INI parser cut section "
+		return cfg_fail(p, p->lineno, "the INI parser cut section "
 		    "name [%s] short", sec->name);
-	if ((k = key_lookup(name)) == -1)
-		return cfail(p, p->lineno, "unknown key '%s' in [%s]", name,
+	if ((k = cfg_key_lookup(name)) == -1)
+		return cfg_fail(p, p->lineno, "unknown key '%s' in [%s]", name,
 		    sec->name);
 	if (k == K_DEFAULT && sec != &p->defaults)
-		return cfail(p, p->lineno, "default_account is only valid in "
+		return cfg_fail(p, p->lineno, "default_account is only valid in "
 		    "[" DEFAULTS "]");
 	if (sec->vline[k] != 0)
-		return cfail(p, p->lineno, "duplicate key '%s' in [%s] (first "
+		return cfg_fail(p, p->lineno, "duplicate key '%s' in [%s] (first "
 		    "on line %d)", name, sec->name, sec->vline[k]);
 	if (*value == '\0')
-		return cfail(p, p->lineno, "empty value for '%s'", name);
-	if ((sec->val[k] = keys[k].check(p, name, value)) == NULL) {
+		return cfg_fail(p, p->lineno, "empty value for '%s'", name);
+	if ((sec->val[k] = cfg_keys[k].check(p, name, value)) == NULL) {
 		if (p->errline == 0)
 			p->errline = p->lineno;	/* out of memory */
 		return -1;
 	}
 	sec->vline[k] = p->lineno;
-	if ((k == K_PW || k == K_PWCMD) && p->secret_line == 0)
+	if (cfg_key_secret((enum key)k) && p->secret_line == 0)
 		p->secret_line = p->lineno;
 	return 0;
 }

@@ -1,7 +1,8 @@
 /*
  * config.h - the INI file -> accounts.
  *
- * The only module that includes <ini.h>.  Knows nothing of sockets.
+ * The only module that includes <ini.h> (config.c; the key table and the
+ * value checks are cfgkeys.c).  Knows nothing of sockets.
  *
  * File search order: -C FILE; $XDG_CONFIG_HOME/stamp/stamp.ini (or
  * ~/.config/stamp/stamp.ini); /etc/stamp.ini.  A [defaults] section gives
