@@ -35,6 +35,9 @@ static char	*check_tlsmin(struct parse *, const char *, const char *);
 static char	*check_long(struct parse *, const char *, const char *);
 static char	*check_autooff(struct parse *, const char *, const char *);
 static char	*check_yesno(struct parse *, const char *, const char *);
+static char	*check_provider(struct parse *, const char *, const char *);
+static char	*check_url(struct parse *, const char *, const char *);
+static char	*check_flow(struct parse *, const char *, const char *);
 
 const struct keydef cfg_keys[K_NKEYS] = {
 	[K_HOST] =	{ "host",		check_word },
@@ -63,6 +66,14 @@ const struct keydef cfg_keys[K_NKEYS] = {
 	[K_QUEUE] =	{ "queue",		check_yesno },
 	[K_QDIR] =	{ "queue_dir",		check_path },
 	[K_RESUME] =	{ "tls_resume",		check_autooff },
+	[K_O2PROV] =	{ "oauth2_provider",	check_provider },
+	[K_O2ID] =	{ "oauth2_client_id",	check_word },
+	[K_O2SECRET] =	{ "oauth2_client_secret", check_text },
+	[K_O2SCOPE] =	{ "oauth2_scope",	check_text },
+	[K_O2TOKEN] =	{ "oauth2_token_endpoint", check_url },
+	[K_O2AUTHZ] =	{ "oauth2_authorize_endpoint", check_url },
+	[K_O2DEVICE] =	{ "oauth2_device_endpoint", check_url },
+	[K_O2FLOW] =	{ "oauth2_flow",	check_flow },
 };
 
 int
@@ -238,6 +249,62 @@ check_autooff(struct parse *p, const char *key, const char *v)
 }
 
 /*
+ * The built-in providers.  Google does not give mail scopes to the device
+ * grant, so it gets the code flow; Microsoft allows both.
+ */
+static const struct oauth2_preset presets[] = {
+	{ "google", "https://accounts.google.com/o/oauth2/v2/auth",
+	    "https://oauth2.googleapis.com/token", NULL,
+	    "https://mail.google.com/" },
+	{ "microsoft",
+	    "https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
+	    "https://login.microsoftonline.com/common/oauth2/v2.0/token",
+	    "https://login.microsoftonline.com/common/oauth2/v2.0/devicecode",
+	    "https://outlook.office.com/SMTP.Send offline_access" },
+};
+
+const struct oauth2_preset *
+cfg_oauth2_preset(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(presets) / sizeof(presets[0]); i++)
+		if (strcmp(presets[i].name, name) == 0)
+			return &presets[i];
+	return NULL;
+}
+
+static char *
+check_provider(struct parse *p, const char *key, const char *v)
+{
+	static const char *const c[] = { "google", "microsoft", "custom",
+	    NULL };
+
+	return check_choice(p, key, v, c, "google, microsoft or custom");
+}
+
+static char *
+check_flow(struct parse *p, const char *key, const char *v)
+{
+	static const char *const c[] = { "auto", "device", "code", NULL };
+
+	return check_choice(p, key, v, c, "auto, device or code");
+}
+
+/* An endpoint: https only (DESIGN.md 7), one word. */
+static char *
+check_url(struct parse *p, const char *key, const char *v)
+{
+	if (strncasecmp(v, "https://", 8) != 0 || v[8] == '\0' ||
+	    v[8] == '/' || bad_chars(v, 0)) {
+		cfg_fail(p, p->lineno, "%s must be an https:// URL, not '%s'",
+		    key, v);
+		return NULL;
+	}
+	return xstrdup(v, &p->res);
+}
+
+/*
  * SHA-256 as 64 hex digits, with or without ':' between the bytes (as
  * "openssl x509 -fingerprint -sha256" prints it); kept as lower-case hex.
  */
@@ -334,7 +401,7 @@ check_name(struct parse *p, const char *key, const char *v)
 int
 cfg_key_secret(enum key k)
 {
-	return k == K_PW || k == K_PWCMD;
+	return k == K_PW || k == K_PWCMD || k == K_O2SECRET;
 }
 
 void

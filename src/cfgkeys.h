@@ -15,7 +15,9 @@ enum key {
 	K_HOST, K_PORT, K_TLS, K_USER, K_FROM, K_AUTH, K_TRUST, K_TIMEOUT,
 	K_DOMAIN, K_PWCMD, K_PW, K_DEFAULT, K_QUALIFY, K_ALIASES, K_SETFROM,
 	K_FPR, K_CERT, K_KEY, K_TLSMIN, K_LONG, K_PIPE, K_CHUNK,
-	K_AUTHZID, K_QUEUE, K_QDIR, K_RESUME, K_NKEYS
+	K_AUTHZID, K_QUEUE, K_QDIR, K_RESUME,
+	K_O2PROV, K_O2ID, K_O2SECRET, K_O2SCOPE, K_O2TOKEN, K_O2AUTHZ,
+	K_O2DEVICE, K_O2FLOW, K_NKEYS
 };
 
 struct section {
@@ -33,7 +35,8 @@ struct parse {
 	struct section	*sects;		/* the accounts, in file order */
 	size_t		 nsects;
 	struct section	*cur;		/* NULL before the first header */
-	int		 secret_line;	/* first password(_command), or 0 */
+	int		 secret_line;	/* first secret key, or 0 */
+	enum key	 secret_key;	/* ... and which */
 	struct result	 res;		/* the first error, ... */
 	int		 errline;	/* ... and its line */
 	char		 buf[CONFIG_LINE_MAX + 2]; /* +1 to see "too long" */
@@ -57,6 +60,18 @@ int	 cfg_key_lookup(const char *name);
 /* Does the key's value need wiping (a secret, or a command that may
  * embed one)? */
 int	 cfg_key_secret(enum key);
+
+/* OAuth2 endpoints and scope of a built-in provider (oauth2.h). */
+struct oauth2_preset {
+	const char	*name;		/* oauth2_provider value */
+	const char	*authorize;	/* code + PKCE; NULL: none */
+	const char	*token;
+	const char	*device;	/* RFC 8628; NULL: not for mail scopes */
+	const char	*scope;
+};
+
+/* The preset called name ("google", "microsoft"), or NULL ("custom"). */
+const struct oauth2_preset *cfg_oauth2_preset(const char *name);
 
 /* Letters, digits, '.', '_', '-'; at least one. */
 int	 cfg_valid_name(const char *, size_t);

@@ -243,8 +243,10 @@ set_key(struct parse *p, const char *section, const char *name,
 		return -1;
 	}
 	sec->vline[k] = p->lineno;
-	if (cfg_key_secret((enum key)k) && p->secret_line == 0)
+	if (cfg_key_secret((enum key)k) && p->secret_line == 0) {
 		p->secret_line = p->lineno;
+		p->secret_key = (enum key)k;
+	}
 	return 0;
 }
 
@@ -293,23 +295,24 @@ static int
 check_perms(const struct parse *p, int fd, struct result *res)
 {
 	struct stat	 st;
+	const char	*what;
 
 	if (p->secret_line == 0)
 		return 0;
+	what = p->secret_key == K_O2SECRET ? "oauth2_client_secret" :
+	    "a password or password_command";
 	if (fstat(fd, &st) == -1)
 		return result_fail(res, EX_OSERR, "%s: %s", p->path,
 		    strerror(errno));
 	if (st.st_uid != geteuid())
-		return result_fail(res, EX_CONFIG, "%s holds a password or "
-		    "password_command (line %d) but belongs to uid %u, not to "
-		    "you (uid %u); use a file of your own with mode 600",
-		    p->path, p->secret_line, (unsigned)st.st_uid,
+		return result_fail(res, EX_CONFIG, "%s holds %s (line %d) "
+		    "but belongs to uid %u, not to you (uid %u); use a file of "
+		    "your own with mode 600", p->path, what, p->secret_line, (unsigned)st.st_uid,
 		    (unsigned)geteuid());
 	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
-		return result_fail(res, EX_CONFIG, "%s holds a password or "
-		    "password_command (line %d) but is open to group or "
-		    "others (mode %04o); fix with: chmod 600 %s", p->path,
-		    p->secret_line, (unsigned)(st.st_mode & 07777), p->path);
+		return result_fail(res, EX_CONFIG, "%s holds %s (line %d) "
+		    "but is open to group or others (mode %04o); fix with: "
+		    "chmod 600 %s", p->path, what, p->secret_line, (unsigned)(st.st_mode & 07777), p->path);
 	return 0;
 }
 
@@ -333,6 +336,68 @@ effective(const struct parse *p, const struct section *sec, enum key k, int *lin
 	return from->val[k];
 }
 
+/* The account's value, else the provider's preset (which may be NULL). */
+static const char *
+o2_value(const struct parse *p, const struct section *sec, enum key k)
+{
+	const struct oauth2_preset *pre;
+	const char	*v, *prov;
+
+	if ((v = effective(p, sec, k, NULL)) != NULL)
+		return v;
+	prov = effective(p, sec, K_O2PROV, NULL);
+	if (prov == NULL || (pre = cfg_oauth2_preset(prov)) == NULL)
+		return NULL;
+	return k == K_O2SCOPE ? pre->scope : k == K_O2TOKEN ? pre->token :
+	    k == K_O2AUTHZ ? pre->authorize : k == K_O2DEVICE ? pre->device :
+	    NULL;
+}
+
+/* What an OAuth2 account needs; any oauth2_* key needs a provider. */
+static int
+check_oauth2(const struct parse *p, const struct section *sec,
+    struct result *res)
+{
+	const char	*auth, *flow;
+	int		 k, line;
+
+	if (effective(p, sec, K_O2PROV, NULL) == NULL) {
+		for (k = K_O2ID; k <= K_O2FLOW; k++)
+			if (effective(p, sec, (enum key)k, &line) != NULL)
+				return result_fail(res, EX_CONFIG, "%s:%d: %s "
+				    "needs oauth2_provider in account '%s'",
+				    p->path, line, cfg_keys[k].name,
+				    sec->name);
+		return 0;
+	}
+	auth = effective(p, sec, K_AUTH, NULL);
+	if (auth == NULL || (strcmp(auth, "xoauth2") != 0 &&
+	    strcmp(auth, "oauthbearer") != 0))
+		return result_fail(res, EX_CONFIG, "%s:%d: account '%s' has "
+		    "oauth2_provider but auth is %s; set auth = xoauth2 or "
+		    "oauthbearer", p->path, sec->line, sec->name,
+		    auth != NULL ? auth : "auto");
+	if (effective(p, sec, K_USER, NULL) == NULL ||
+	    effective(p, sec, K_O2ID, NULL) == NULL ||
+	    o2_value(p, sec, K_O2TOKEN) == NULL)
+		return result_fail(res, EX_CONFIG, "%s:%d: account '%s' has "
+		    "oauth2_provider but no %s", p->path, sec->line, sec->name,
+		    effective(p, sec, K_USER, NULL) == NULL ? "user" :
+		    effective(p, sec, K_O2ID, NULL) == NULL ?
+		    "oauth2_client_id" : "oauth2_token_endpoint");
+	flow = effective(p, sec, K_O2FLOW, &line);
+	if (flow != NULL && strcmp(flow, "device") == 0 &&
+	    o2_value(p, sec, K_O2DEVICE) == NULL)
+		return result_fail(res, EX_CONFIG, "%s:%d: oauth2_flow = device "
+		    "needs oauth2_device_endpoint (the provider has none)",
+		    p->path, line);
+	if (flow != NULL && strcmp(flow, "code") == 0 &&
+	    o2_value(p, sec, K_O2AUTHZ) == NULL)
+		return result_fail(res, EX_CONFIG, "%s:%d: oauth2_flow = code "
+		    "needs oauth2_authorize_endpoint", p->path, line);
+	return 0;
+}
+
 static int
 check_account(const struct parse *p, const struct section *sec,
     struct result *res)
@@ -352,7 +417,7 @@ check_account(const struct parse *p, const struct section *sec,
 		return result_fail(res, EX_CONFIG, "%s:%d: account '%s' needs "
 		    "both tls_cert_file and tls_key_file, or neither",
 		    p->path, sec->line, sec->name);
-	return 0;
+	return check_oauth2(p, sec, res);
 }
 
 /* The enum-like keys, from their checked text. */
@@ -376,6 +441,34 @@ set_choices(struct account *a, const struct parse *p,
 	a->tls_resume = v == NULL || strcmp(v, "off") != 0;
 	v = effective(p, sec, K_QUEUE, NULL);
 	a->queue = v != NULL && strcmp(v, "yes") == 0;
+	v = effective(p, sec, K_O2FLOW, NULL);
+	a->oauth2_flow = v == NULL ? OAUTH2_FLOW_AUTO :
+	    strcmp(v, "device") == 0 ? OAUTH2_FLOW_DEVICE :
+	    strcmp(v, "code") == 0 ? OAUTH2_FLOW_CODE : OAUTH2_FLOW_AUTO;
+}
+
+/* The OAuth2 strings, presets filled in. */
+static int
+build_oauth2(struct account *a, const struct parse *p,
+    const struct section *sec, struct result *res)
+{
+	if (effective(p, sec, K_O2PROV, NULL) == NULL)
+		return 0;
+	if (dup_opt(&a->oauth2_provider, effective(p, sec, K_O2PROV, NULL),
+	    res) == -1 ||
+	    dup_opt(&a->oauth2_client_id, effective(p, sec, K_O2ID, NULL),
+	    res) == -1 ||
+	    dup_opt(&a->oauth2_client_secret, effective(p, sec, K_O2SECRET,
+	    NULL), res) == -1 ||
+	    dup_opt(&a->oauth2_scope, o2_value(p, sec, K_O2SCOPE), res) == -1 ||
+	    dup_opt(&a->oauth2_token_endpoint, o2_value(p, sec, K_O2TOKEN),
+	    res) == -1 ||
+	    dup_opt(&a->oauth2_authorize_endpoint, o2_value(p, sec,
+	    K_O2AUTHZ), res) == -1 ||
+	    dup_opt(&a->oauth2_device_endpoint, o2_value(p, sec, K_O2DEVICE),
+	    res) == -1)
+		return -1;
+	return 0;
 }
 
 static int
@@ -428,7 +521,7 @@ build_account(struct account *a, const struct parse *p,
 	    dup_opt(&a->authzid, effective(p, sec, K_AUTHZID, NULL), res) == -1 ||
 	    dup_opt(&a->queue_dir, effective(p, sec, K_QDIR, NULL), res) == -1)
 		return -1;
-	return 0;
+	return build_oauth2(a, p, sec, res);
 }
 
 static int
@@ -743,6 +836,13 @@ account_free(struct account *a)
 	free(a->tls_key_file);
 	free(a->authzid);
 	free(a->queue_dir);
+	free(a->oauth2_provider);
+	free(a->oauth2_client_id);
+	wipe_free(a->oauth2_client_secret);
+	free(a->oauth2_scope);
+	free(a->oauth2_token_endpoint);
+	free(a->oauth2_authorize_endpoint);
+	free(a->oauth2_device_endpoint);
 	free(a->file);
 	memset(a, 0, sizeof(*a));
 }

@@ -38,6 +38,13 @@ enum long_lines {
 	LONG_REFUSE			/* EX_DATAERR, nothing sent */
 };
 
+/* oauth2_flow: how --oauth2-authorize gets the first grant (oauth2.h). */
+enum oauth2_flow {
+	OAUTH2_FLOW_AUTO,		/* device when there is an endpoint */
+	OAUTH2_FLOW_DEVICE,		/* RFC 8628 */
+	OAUTH2_FLOW_CODE		/* RFC 7636 + RFC 8252 loopback */
+};
+
 #define CONFIG_FPR_LEN	64		/* SHA-256 as lower-case hex */
 
 struct account {
@@ -70,6 +77,20 @@ struct account {
 	int		 tls_resume;	/* 1 (auto, default): session tickets */
 	int		 queue;		/* queue = yes: keep on EX_TEMPFAIL */
 	char		*queue_dir;	/* NULL: the default (queue.h) */
+	/*
+	 * OAuth2 (oauth2.h): set when oauth2_provider is; the endpoints and
+	 * scope are the provider's preset unless the file overrides them.
+	 * Then auth is xoauth2 or oauthbearer, user and client_id are set,
+	 * and so is the token endpoint.
+	 */
+	char		*oauth2_provider; /* google, microsoft, custom; NULL */
+	char		*oauth2_client_id;
+	char		*oauth2_client_secret; /* or NULL (public client) */
+	char		*oauth2_scope;	/* space-separated, or NULL */
+	char		*oauth2_token_endpoint;
+	char		*oauth2_authorize_endpoint; /* or NULL */
+	char		*oauth2_device_endpoint; /* or NULL */
+	enum oauth2_flow oauth2_flow;
 	char		*file;		/* config file path (for messages) */
 	int		 line;		/* line of the section header */
 };
@@ -83,8 +104,8 @@ struct config {
 
 /*
  * Find and read the configuration.  explicit_path is -C (NULL to search).
- * A file that holds password or password_command must be owned by the
- * user and not readable by group or others (DESIGN.md section 7).
+ * A file that holds password, password_command or oauth2_client_secret
+ * must be owned by the user and not readable by group or others (DESIGN.md section 7).
  */
 int	 config_load(struct config *, const char *explicit_path,
 	    struct result *);

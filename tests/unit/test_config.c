@@ -839,6 +839,97 @@ test_choose(void **state)
 	config_free(&cfg);
 }
 
+/* oauth2_*: presets, overrides, what an OAuth2 account needs. */
+static void
+test_oauth2_keys(void **state)
+{
+	static const struct { const char *text; int line; const char *msg; }
+	    o2bad[] = {
+		{ "[a]\nhost = x\noauth2_provider = yahoo\n", 3,
+		    "oauth2_provider must be google, microsoft or custom, not "
+		    "'yahoo'" },
+		{ "[a]\nhost = x\noauth2_token_endpoint = http://x/t\n", 3,
+		    "oauth2_token_endpoint must be an https:// URL, not "
+		    "'http://x/t'" },
+		{ "[a]\nhost = x\noauth2_flow = magic\n", 3,
+		    "oauth2_flow must be auto, device or code, not 'magic'" },
+		{ "[a]\nhost = x\noauth2_client_id = c\n", 3,
+		    "oauth2_client_id needs oauth2_provider in account 'a'" },
+		{ "[a]\nhost = x\nuser = u\noauth2_provider = google\n"
+		    "oauth2_client_id = c\n", 1, "account 'a' has "
+		    "oauth2_provider but auth is auto; set auth = xoauth2 or "
+		    "oauthbearer" },
+		{ "[a]\nhost = x\nuser = u\nauth = xoauth2\n"
+		    "oauth2_provider = google\n", 1, "account 'a' has "
+		    "oauth2_provider but no oauth2_client_id" },
+		{ "[a]\nhost = x\nauth = xoauth2\noauth2_client_id = c\n"
+		    "oauth2_provider = google\n", 1, "account 'a' has "
+		    "oauth2_provider but no user" },
+		{ "[a]\nhost = x\nuser = u\nauth = xoauth2\n"
+		    "oauth2_provider = custom\noauth2_client_id = c\n", 1,
+		    "account 'a' has oauth2_provider but no "
+		    "oauth2_token_endpoint" },
+		{ "[a]\nhost = x\nuser = u\nauth = xoauth2\n"
+		    "oauth2_provider = google\noauth2_client_id = c\n"
+		    "oauth2_flow = device\n", 7, "oauth2_flow = device needs "
+		    "oauth2_device_endpoint (the provider has none)" },
+	};
+	static const char o2secret[] =
+	    "[a]\noauth2_client_secret = s\nhost = x\n";
+	struct config	 cfg;
+	const struct account *a;
+	char		 want[RESULT_MSG_MAX];
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(o2bad) / sizeof(o2bad[0]); i++)
+		load_err(o2bad[i].text, o2bad[i].line, o2bad[i].msg);
+	load_ok(&cfg,
+	    "[defaults]\nauth = XOAUTH2\nuser = u@x\n"
+	    "[g]\nhost = smtp.gmail.com\noauth2_provider = Google\n"
+	    "oauth2_client_id = id.apps\n"
+	    "[m]\nhost = smtp.office365.com\noauth2_provider = microsoft\n"
+	    "oauth2_client_id = 1234\nauth = oauthbearer\n"
+	    "oauth2_scope = https://outlook.office.com/SMTP.Send\n"
+	    "[c]\nhost = x\noauth2_provider = custom\noauth2_client_id = c\n"
+	    "oauth2_client_secret = s3\noauth2_flow = code\n"
+	    "oauth2_token_endpoint = https://127.0.0.1:8443/token\n"
+	    "oauth2_authorize_endpoint = HTTPS://127.0.0.1:8443/auth\n"
+	    "[p]\nhost = y\n");
+	a = account(&cfg, "g");
+	assert_string_equal(a->oauth2_provider, "google");
+	assert_string_equal(a->oauth2_client_id, "id.apps");
+	assert_null(a->oauth2_client_secret);
+	assert_string_equal(a->oauth2_scope, "https://mail.google.com/");
+	assert_string_equal(a->oauth2_token_endpoint,
+	    "https://oauth2.googleapis.com/token");
+	assert_string_equal(a->oauth2_authorize_endpoint,
+	    "https://accounts.google.com/o/oauth2/v2/auth");
+	assert_null(a->oauth2_device_endpoint);
+	assert_int_equal(a->oauth2_flow, OAUTH2_FLOW_AUTO);
+	a = account(&cfg, "m");
+	assert_string_equal(a->auth, "oauthbearer");
+	assert_string_equal(a->oauth2_scope,
+	    "https://outlook.office.com/SMTP.Send");
+	assert_string_equal(a->oauth2_device_endpoint, "https://login."
+	    "microsoftonline.com/common/oauth2/v2.0/devicecode");
+	a = account(&cfg, "c");
+	assert_string_equal(a->oauth2_client_secret, "s3");
+	assert_null(a->oauth2_scope);
+	assert_null(a->oauth2_device_endpoint);
+	assert_string_equal(a->oauth2_authorize_endpoint,
+	    "HTTPS://127.0.0.1:8443/auth");
+	assert_int_equal(a->oauth2_flow, OAUTH2_FLOW_CODE);
+	assert_null(account(&cfg, "p")->oauth2_provider);
+	config_free(&cfg);
+
+	/* A client secret is a secret: the file must be private. */
+	snprintf(want, sizeof(want), "%s holds oauth2_client_secret (line 2) "
+	    "but is open to group or others (mode 0640); fix with: chmod 600 "
+	    "%s", ini, ini);
+	load_err_bytes(o2secret, strlen(o2secret), 0640, 0, want);
+}
+
 int
 main(void)
 {
@@ -858,6 +949,7 @@ main(void)
 		cmocka_unit_test(test_tls_and_long_lines_keys),
 		cmocka_unit_test(test_from_matches),
 		cmocka_unit_test(test_choose_by_sender),
+		cmocka_unit_test(test_oauth2_keys),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
