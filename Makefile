@@ -25,10 +25,12 @@ PYTESTS	?= tests/integration
 PKG_CONFIG ?= pkg-config
 
 PKGS	 = openssl libsecret-1 inih
+# Loaded with dlopen when OAuth2 is used (src/oauth2_http.c): headers only.
+DLPKGS	 = libcurl json-c
 CFLAGS	?= -O2 -g
 WARN	 = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wpointer-arith -Wformat=2 -Wcast-qual -Wvla
-PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) $(DLPKGS))
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS))
 ALL_CPPFLAGS = -std=c11 -D_GNU_SOURCE -DSTAMP_VERSION='"$(VERSION)"' \
 	   -Isrc $(PKG_CFLAGS) $(CPPFLAGS)

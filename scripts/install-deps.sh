@@ -5,12 +5,16 @@
 # (libmailtools-perl, which git send-email needs) for make
 # check-interop) and to run the demo.  Does nothing when they are all
 # there already; installs what is missing with apt-get when run as root.
+# libcurl4-openssl-dev and libjson-c-dev: the headers of the libraries that
+# OAuth2 loads with dlopen (src/oauth2_http.c); binutils' readelf checks
+# that stamp is not linked with them (tests/integration/test_oauth2.py).
 # strace: the queue tests (tests/integration/test_queue.py) kill stamp
 # with SIGKILL at every system call of enqueue and flush, using strace's
 # fault injection (-e inject=SYSCALL:signal=KILL:when=N).
 set -eu
 
 PKGS="build-essential pkg-config libssl-dev libsecret-1-dev libinih-dev
+libcurl4-openssl-dev libjson-c-dev binutils
 libcmocka-dev python3 python3-pytest python3-aiosmtpd gnome-keyring
 libsecret-tools dbus-daemon dbus-bin mandoc openssl util-linux iproute2
 ca-certificates clang libclang-rt-14-dev strace

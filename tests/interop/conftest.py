@@ -34,17 +34,37 @@ def stamp():
     return os.path.abspath(p)
 
 
-@pytest.fixture(scope="session")
-def stack():
-    """Postfix + Dovecot for the whole session, stopped at the end (and
-    checked to leave no process behind)."""
+def _can_start_stack():
     if os.geteuid() != 0:
         pytest.fail("the interop suite starts Postfix and Dovecot: run it "
                     "as root")
     for p in NEEDED:
         if not os.access(p, os.X_OK):
             pytest.fail("%s missing: sh scripts/install-deps.sh" % p)
+
+
+@pytest.fixture(scope="session")
+def stack():
+    """Postfix + Dovecot for the whole session, stopped at the end (and
+    checked to leave no process behind)."""
+    _can_start_stack()
     s = MailStack(make_certs).start()
+    yield s
+    s.stop()
+
+
+# The HS256 key that Dovecot's oauth2 passdb checks tokens with and the
+# test provider (stamptest/oauthprovider.py) signs them with.
+OAUTH2_KEY = b"stamp-interop-jwt-key-0123456789abcdef"
+
+
+@pytest.fixture(scope="session")
+def oauth_stack():
+    """A second Postfix + Dovecot whose Dovecot also validates OAuth2
+    JWTs locally (mailstack.py, oauth2_key); started only for the tests
+    that ask for it."""
+    _can_start_stack()
+    s = MailStack(make_certs, oauth2_key=OAUTH2_KEY).start()
     yield s
     s.stop()
 

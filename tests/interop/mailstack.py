@@ -14,6 +14,14 @@ privileges) and the Debian packages postfix and dovecot-core.
   RUN/dovecot.log                            Dovecot's log
   RUN/certs                                  the throwaway CA (certs.py)
 
+MailStack(make_certs, oauth2_key=KEY) also gives Dovecot an oauth2 passdb
+for XOAUTH2 and OAUTHBEARER that validates HS256 JWTs locally
+(introspection_mode = local): RUN/dovecot/oauth2.conf.ext, and the key,
+base64, in RUN/dovecot/jwt-keys/default/HS256/default (the dict path
+Dovecot looks up for a token without azp and kid).  The token's sub is
+the user name.  tests/integration/stamptest/oauthprovider.py signs such
+tokens.
+
 Postfix listens on two free 127.0.0.1 ports chosen at start: submission
 (STARTTLS required, like 587) and smtps (TLS wrapper mode, like 465).
 (The smtps listener logs its TLS
@@ -23,6 +31,7 @@ DOMAIN to Maildirs with virtual(8); anything else is refused unless the
 client authenticated.  stop() ends both daemons and checks that no
 process of theirs is left.
 """
+import base64
 import os
 import pwd
 import grp
@@ -159,14 +168,14 @@ debug_log_path = {run}/dovecot.log
 auth_verbose = yes
 # A wrong password is answered at once (tests try several).
 auth_failure_delay = 0
-auth_mechanisms = {mechanisms}
+auth_mechanisms = {mechanisms}{oauth2_mechanisms}
 auth_realms =
 auth_default_realm =
 disable_plaintext_auth = no
 ssl = no
 default_internal_user = dovecot
 default_login_user = dovenull
-passdb {{
+{oauth2_passdb}passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {run}/dovecot/users
 }}
@@ -189,6 +198,25 @@ service auth {{
   }}
 }}
 """
+
+# With oauth2_key: JWTs checked against the key, no network (Dovecot 2.3's
+# oauth2-jwt.c: typ JWT, sub, exp, iat; the key from the dict).
+OAUTH2_PASSDB = """\
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {run}/dovecot/oauth2.conf.ext
+}}
+"""
+
+OAUTH2_CONF = """\
+# Written by tests/interop/mailstack.py: local validation of HS256 JWTs.
+introspection_mode = local
+local_validation_key_dict = fs:posix:prefix={run}/dovecot/jwt-keys/
+username_attribute = sub
+issuers = {issuer}
+"""
+OAUTH2_ISSUER = "https://127.0.0.1/"
 
 
 def free_port():
@@ -228,8 +256,9 @@ class MailStack:
     """MailStack(make_certs).start() ... .stop().  make_certs(dir) is
     stamptest.certs.make_certs."""
 
-    def __init__(self, make_certs):
+    def __init__(self, make_certs, oauth2_key=None):
         self.make_certs = make_certs
+        self.oauth2_key = oauth2_key
         self.run = None
         self.procs = []
         self.submission = self.smtps = None
@@ -274,7 +303,13 @@ class MailStack:
                  key=self.certs.server_key, cert=self.certs.server_pem,
                  size_limit=MESSAGE_SIZE_LIMIT, submission=self.submission,
                  smtps=self.smtps, tag=os.path.basename(self.run),
-                 mechanisms=" ".join(m.lower() for m in MECHANISMS))
+                 mechanisms=" ".join(m.lower() for m in MECHANISMS),
+                 oauth2_mechanisms="", oauth2_passdb="",
+                 issuer=OAUTH2_ISSUER)
+        if self.oauth2_key is not None:
+            f["oauth2_mechanisms"] = " xoauth2 oauthbearer"
+            f["oauth2_passdb"] = OAUTH2_PASSDB.format(**f)
+            self._write_oauth2(f)
         self._write("postfix/main.cf", MAIN_CF.format(**f))
         self._write("postfix/master.cf", MASTER_CF.format(**f))
         self._write("postfix/vmailbox", "".join(
@@ -285,6 +320,14 @@ class MailStack:
         os.chown(self._path("dovecot/users"), 0,
                  grp.getgrnam("dovecot").gr_gid)
         open(self._path("maillog"), "w").close()
+
+    def _write_oauth2(self, f):
+        self._write("dovecot/oauth2.conf.ext", OAUTH2_CONF.format(**f))
+        d = self._path("dovecot", "jwt-keys", "default", "HS256")
+        os.makedirs(d, 0o755)
+        # No newline: the whole file is the base64 value.
+        self._write("dovecot/jwt-keys/default/HS256/default",
+                    base64.b64encode(self.oauth2_key).decode())
 
     def _spawn(self, name, argv):
         log = open(self._path(name + ".out"), "wb")
