@@ -25,13 +25,16 @@ PYTESTS	?= tests/integration
 PKG_CONFIG ?= pkg-config
 
 PKGS	 = openssl libsecret-1 inih
+# Not linked with libsecret (nor GLib): keyring.c dlopen()s it when the
+# Secret Service is asked; its headers still type-check every call.
+LINK_PKGS = openssl inih
 # Loaded with dlopen when OAuth2 is used (src/oauth2_http.c): headers only.
 DLPKGS	 = libcurl json-c
 CFLAGS	?= -O2 -g
 WARN	 = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	   -Wpointer-arith -Wformat=2 -Wcast-qual -Wvla
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) $(DLPKGS))
-PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS))
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(LINK_PKGS)) -ldl
 ALL_CPPFLAGS = -std=c11 -D_GNU_SOURCE -DSTAMP_VERSION='"$(VERSION)"' \
 	   -Isrc $(PKG_CFLAGS) $(CPPFLAGS)
 ALL_CFLAGS = $(WARN) -fstack-protector-strong -D_FORTIFY_SOURCE=2 $(CFLAGS)

@@ -1,10 +1,13 @@
 /*
- * secret.h - the account's password.
+ * secret.h - the account's password, and items in the Secret Service.
  *
- * The only module that includes libsecret/GLib headers.  Order: the
- * account's password_command, else its password, else the Secret Service
- * (attributes host, service=smtp, user: the entries msmtp uses).  GLib
- * and D-Bus are touched only in that last case.
+ * Order: the account's password_command, else its password, else the
+ * Secret Service (attributes host, service=smtp, user: the entries msmtp
+ * uses).  The Secret Service is keyring.c, the only file that includes
+ * libsecret/GLib headers; stamp is not linked with them: libsecret-1.so.0
+ * (and GLib, GIO, D-Bus through it) is dlopen()ed only in that last case,
+ * or by a secret_item_*() call.  Without the library that is EX_CONFIG
+ * ("the Secret Service library libsecret-1.so.0 is not installed: ...").
  *
  * Errors are EX_CONFIG, one distinct message each: no session bus
  * (DBUS_SESSION_BUS_ADDRESS unset: cron, ssh), a bus that cannot be
@@ -23,7 +26,7 @@
 struct account;
 struct result;
 
-#define SECRET_MAX	4096	/* longest password or token we accept */
+#define SECRET_MAX	16384	/* longest password or token (OAuth2) we accept */
 
 struct secret {
 	char	*buf;		/* NUL-terminated, locked buffer; NULL if none */
@@ -78,6 +81,43 @@ int	 secret_store(const struct account *, const char *pw, size_t len,
  * *removed says how many there were.  0, or -1 as above.
  */
 int	 secret_clear(const struct account *, int *removed, struct result *);
+
+/*
+ * Items of one's own in the Secret Service (e.g. OAuth2 tokens).  attrs
+ * is a NULL-terminated array of name, value, name, value, ..., NULL (at
+ * most 16 pairs); the strings stay the caller's.  A pair
+ * "xdg:schema", name sets the schema a stored item gets (default
+ * "org.stamp.Secret"); lookups and removals match the other attributes
+ * only, whatever the schema (so items made with secret-tool count too).
+ * Each D-Bus call may take timeout_s seconds (at most 25; 0: 25), then
+ * is abandoned.  Errors are EX_CONFIG, with the words of the password
+ * lookup above: not reachable (which of the cases; "...; run stamp inside
+ * a session with a D-Bus session bus"), the library missing, "the Secret
+ * Service keyring that holds the item for name=value ... is locked" (never
+ * unlocked: no prompt), a value with a NUL byte or over SECRET_MAX bytes.
+ *
+ * secret_item_lookup: the first unlocked item's value into out, which it
+ * allocates as secret_alloc() does (locked memory, NUL-terminated,
+ * source "libsecret"): 1, and the caller owns out and must secret_wipe()
+ * it; 0 when there is no such item, -1 on error (out->buf NULL both
+ * times).  libsecret's own copy is wiped and freed before it returns.
+ */
+int	 secret_item_lookup(const char *const *attrs, struct secret *out,
+	    int timeout_s, struct result *);
+
+/*
+ * Store value (len bytes; it stays the caller's, to wipe) with label in
+ * the default collection; then no other item has these attributes (one
+ * of ours is replaced, others are removed).  A locked matching item or a
+ * locked or missing default collection is refused.  0 or -1.
+ */
+int	 secret_item_store(const char *const *attrs, const char *label,
+	    const char *value, size_t len, int timeout_s, struct result *);
+
+/* Remove every matching item (refused if one is locked): the number
+ * removed (0: there was none), or -1. */
+int	 secret_item_clear(const char *const *attrs, int timeout_s,
+	    struct result *);
 
 /* Wipe (explicit_bzero) and free.  Safe on an empty struct. */
 void	 secret_wipe(struct secret *);

@@ -138,9 +138,9 @@ def test_set_empty_or_too_long(make_server, config_for, env, keyring):
         r = password(["set"], cfg, e, data)
         assert_exit(r, 65)
         words_in(error_line(r), "no password given")
-    r = password(["set"], cfg, e, b"a" * 4097 + b"\n")
+    r = password(["set"], cfg, e, b"a" * 16385 + b"\n")
     assert_exit(r, 65)
-    assert error_line(r) == "stamp: password longer than 4096 bytes"
+    assert error_line(r) == "stamp: password longer than 16384 bytes"
     assert keyring.lookup("localhost", "setbad") is None
 
 

@@ -147,3 +147,35 @@ exec "$STAMP" -C "$CFG" a@x.org
     r = subprocess.run(["dbus-run-session", "--", "sh", "-c", script],
                        input=SIMPLE, env=e, capture_output=True, timeout=60)
     assert_sent(r, smtps, ["a@x.org"], R.crlf(SIMPLE))
+
+
+def loaded_libraries(r):
+    """The libraries ld.so loaded for a run under LD_DEBUG=files."""
+    return [line.split("file=", 1)[1].split()[0]
+            for line in r.stderr.decode(errors="replace").splitlines()
+            if "file=" in line and "[0];  needed by" in line
+            or "file=" in line and "dynamically loaded by" in line]
+
+
+def test_glib_only_when_the_keyring_is_asked(make_server, config_for, run,
+                                              env, keyring):
+    """DESIGN.md 1.4: stamp is not linked with libsecret or GLib; a send
+    with the password in the file never loads them, a keyring lookup
+    does (dlopen)."""
+    srv = make_server("smtps", user="lazy", password="lazy-pw")
+    cfg = config_for(srv, user="lazy", password="lazy-pw")
+    r = run(["a@x.org"], SIMPLE, cfg,
+            env={**keyring_env(env, keyring), "LD_DEBUG": "files"})
+    assert_sent(r, srv, ["a@x.org"], R.crlf(SIMPLE))
+    libs = loaded_libraries(r)
+    assert any("libcrypto" in f for f in libs), libs   # the probe works
+    assert not [f for f in libs if "libsecret" in f or "libglib" in f], libs
+
+    keyring.store("localhost", "lazy", "lazy-pw")
+    cfg = config_for(srv, user="lazy", password=None)
+    r = run(["a@x.org"], SIMPLE, cfg,
+            env={**keyring_env(env, keyring), "LD_DEBUG": "files"})
+    assert r.returncode == 0, r.stderr[-2000:]
+    libs = loaded_libraries(r)
+    assert any("libsecret-1.so.0" in f for f in libs), libs
+    assert len(srv.messages) == 2

@@ -146,9 +146,9 @@ test_limits(void **state)
 	big[SECRET_MAX + 1] = '\n';
 	read_ok(big, SECRET_MAX + 2, big, SECRET_MAX);
 	big[SECRET_MAX] = 'a';
-	read_err(big, SECRET_MAX + 2, EX_DATAERR, "password longer than 4096 "
+	read_err(big, SECRET_MAX + 2, EX_DATAERR, "password longer than 16384 "
 	    "bytes");
-	read_err(big, SECRET_MAX + 1, EX_DATAERR, "password longer than 4096 "
+	read_err(big, SECRET_MAX + 1, EX_DATAERR, "password longer than 16384 "
 	    "bytes");
 	free(big);
 }

@@ -2,7 +2,9 @@
  * test_secret.c - secret.c: password_command (output, newline, exit
  * status, stderr line, ceilings), password, and a Secret Service lookup
  * without a session bus (must fail at once); core dumps off while a
- * secret is held; the buffer locked while held and wiped when done.  The
+ * secret is held; the buffer locked while held and wiped when done;
+ * libsecret loaded only when the Secret Service is asked, and a clear
+ * error without it; the generic secret_item_*() calls without a bus.  The
  * lookup against a real gnome-keyring is tested in tests/integration.
  */
 #include <sys/prctl.h>
@@ -24,6 +26,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "keyring.h"
 #include "result.h"
 #include "secret.h"
 #include "util.h"
@@ -126,9 +129,9 @@ test_command_limits(void **state)
 	cmd_ok(cmd, want, SECRET_MAX);
 	snprintf(cmd, sizeof(cmd), "head -c %d /dev/zero | tr '\\0' a",
 	    SECRET_MAX + 1);
-	cmd_err(cmd, "password_command printed more than 4096 bytes");
+	cmd_err(cmd, "password_command printed more than 16384 bytes");
 	/* Endless output must not hang us. */
-	cmd_err("yes", "password_command printed more than 4096 bytes");
+	cmd_err("yes", "password_command printed more than 16384 bytes");
 }
 
 static void
@@ -292,6 +295,181 @@ test_silent_bus(void **state)
 	assert_false(cl.has_buf);
 }
 
+/* Is a library whose path contains name mapped in this process? */
+static int
+mapped(const char *name)
+{
+	char	 line[512];
+	int	 found = 0;
+	FILE	*f = fopen("/proc/self/maps", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, name) != NULL)
+			found = 1;
+	fclose(f);
+	return found;
+}
+
+/* What the child of in_child() saw. */
+struct child_seen {
+	int		 rv;
+	int		 before;	/* libsecret mapped before the call */
+	int		 after;		/* and after */
+	int		 has_buf;
+	struct result	 res;
+};
+
+/* Run f in a fresh child without a session bus; what it saw. */
+static struct child_seen
+in_child(int (*f)(struct secret *, struct result *))
+{
+	struct child_seen cs;
+	struct secret	 s;
+	pid_t		 pid;
+	int		 p[2], status;
+
+	memset(&cs, 0, sizeof(cs));
+	assert_int_equal(pipe(p), 0);
+	if ((pid = fork()) == 0) {
+		close(p[0]);
+		unsetenv("DBUS_SESSION_BUS_ADDRESS");
+		memset(&s, 0, sizeof(s));
+		cs.before = mapped("libsecret-1.so");
+		cs.rv = f(&s, &cs.res);
+		cs.after = mapped("libsecret-1.so");
+		cs.has_buf = s.buf != NULL;
+		_exit(write(p[1], &cs, sizeof(cs)) == sizeof(cs) ? 0 : 1);
+	}
+	assert_true(pid > 0);
+	close(p[1]);
+	assert_int_equal(read(p[0], &cs, sizeof(cs)), sizeof(cs));
+	close(p[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return cs;
+}
+
+static int
+get_password(struct secret *s, struct result *res)
+{
+	struct account	 a = test_account(NULL, "pw");
+	int		 rv = secret_get(&a, s, res);
+
+	secret_wipe(s);
+	return rv;
+}
+
+static int
+get_from_keyring(struct secret *s, struct result *res)
+{
+	struct account	 a = test_account(NULL, NULL);
+
+	return secret_get(&a, s, res);
+}
+
+static int
+get_without_library(struct secret *s, struct result *res)
+{
+	keyring_soname = "libsecret-missing.so.0";
+	return get_from_keyring(s, res);
+}
+
+/* DESIGN.md 1.4: GLib/D-Bus only when a password must be looked up. */
+static void
+test_loaded_on_demand(void **state)
+{
+	struct child_seen cs;
+
+	(void)state;
+	cs = in_child(get_password);
+	assert_int_equal(cs.rv, 0);
+	assert_false(cs.before);
+	assert_false(cs.after);
+	cs = in_child(get_from_keyring);
+	assert_int_equal(cs.rv, -1);	/* no bus here */
+	assert_false(cs.before);
+	assert_true(cs.after);
+	assert_non_null(strstr(cs.res.msg, "no D-Bus session bus"));
+}
+
+static void
+test_no_library(void **state)
+{
+	struct child_seen cs = in_child(get_without_library);
+	static const char want[] = "the Secret Service library "
+	    "libsecret-missing.so.0 is not installed: libsecret-missing.so.0: "
+	    "cannot open shared object file";
+
+	(void)state;
+	assert_int_equal(cs.rv, -1);
+	assert_int_equal(cs.res.exitcode, EX_CONFIG);
+	assert_memory_equal(cs.res.msg, want, sizeof(want) - 1);
+	assert_non_null(strstr(cs.res.msg, "; set password_command or "
+	    "password for account 'test' in /nonexistent/stamp.ini, or run "
+	    "stamp inside a session with a D-Bus session bus"));
+	assert_false(cs.after);
+	assert_false(cs.has_buf);
+}
+
+static const char *const token_attrs[] = { "xdg:schema", "org.stamp.OAuth2",
+    "service", "oauth2", "user", "joe", NULL };
+
+static int
+item_lookup(struct secret *s, struct result *res)
+{
+	return secret_item_lookup(token_attrs, s, 5, res);
+}
+
+static int
+item_store(struct secret *s, struct result *res)
+{
+	(void)s;
+	return secret_item_store(token_attrs, "token", "tok", 3, 5, res);
+}
+
+static int
+item_clear(struct secret *s, struct result *res)
+{
+	(void)s;
+	return secret_item_clear(token_attrs, 5, res);
+}
+
+static int
+item_odd(struct secret *s, struct result *res)
+{
+	static const char *const odd[] = { "service", "oauth2", "user",
+	    NULL };
+
+	return secret_item_lookup(odd, s, 5, res);
+}
+
+/* The generic calls: the same errors, in generic words. */
+static void
+test_items_no_bus(void **state)
+{
+	int	(*f[])(struct secret *, struct result *) = { item_lookup,
+	    item_store, item_clear };
+	struct child_seen cs;
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		cs = in_child(f[i]);
+		assert_int_equal(cs.rv, -1);
+		assert_int_equal(cs.res.exitcode, EX_CONFIG);
+		assert_string_equal(cs.res.msg, "Secret Service not reachable: "
+		    "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not "
+		    "set, as under cron or ssh); run stamp inside a session "
+		    "with a D-Bus session bus");
+		assert_false(cs.has_buf);
+	}
+	cs = in_child(item_odd);
+	assert_int_equal(cs.rv, -1);
+	assert_int_equal(cs.res.exitcode, EX_SOFTWARE);
+	assert_string_equal(cs.res.msg, "keyring attribute user has no value");
+}
+
 /* secret_store and secret_clear need a user, as the lookup does. */
 static void
 test_store_needs_user(void **state)
@@ -450,6 +628,9 @@ main(void)
 		cmocka_unit_test(test_dead_bus),
 		cmocka_unit_test(test_silent_bus),
 		cmocka_unit_test(test_store_needs_user),
+		cmocka_unit_test(test_loaded_on_demand),
+		cmocka_unit_test(test_no_library),
+		cmocka_unit_test(test_items_no_bus),
 		cmocka_unit_test(test_wiped),
 	};
 
