@@ -40,6 +40,8 @@ const char cli_usage[] =
 "              Service)\n"
 "  --import-msmtprc [FILE]    print a stamp.ini for an msmtprc\n"
 "  --doctor [ACCOUNT]         check the account's server and settings\n"
+"  --oauth2-authorize ACCOUNT get the account's OAuth2 grant (Secret\n"
+"              Service); sends then refresh its token themselves\n"
 "  --version   print the version;  --help  print this text\n"
 "\n"
 "Other sendmail flags that callers pass (-oem, -odi, -O k=v, ...)\n"
@@ -257,6 +259,7 @@ static const struct lopt {
 	{ "--password", CLI_PASSWORD, 2 },
 	{ "--import-msmtprc", CLI_IMPORT_MSMTPRC, 1 },
 	{ "--doctor", CLI_DOCTOR, 1 },
+	{ "--oauth2-authorize", CLI_OAUTH2_AUTHORIZE, 2 },
 };
 
 static void
@@ -270,6 +273,8 @@ set_long(struct cli *c, enum cli_mode m, const char *v)
 	else if (m == CLI_IMPORT_MSMTPRC)
 		c->msmtprc = v;
 	else if (m == CLI_DOCTOR && v != NULL)
+		c->account = v;
+	else if (m == CLI_OAUTH2_AUTHORIZE)
 		c->account = v;
 }
 

@@ -28,7 +28,8 @@ enum cli_mode {
 	CLI_QUEUE_DROP,		/* --queue-drop ID */
 	CLI_PASSWORD,		/* --password set|clear|check [ACCOUNT] */
 	CLI_IMPORT_MSMTPRC,	/* --import-msmtprc [FILE] */
-	CLI_DOCTOR		/* --doctor [ACCOUNT] */
+	CLI_DOCTOR,		/* --doctor [ACCOUNT] */
+	CLI_OAUTH2_AUTHORIZE	/* --oauth2-authorize ACCOUNT (oauth2.h) */
 };
 
 struct cli {
@@ -65,9 +66,9 @@ struct cli {
  *
  * Long options: --version, --help; --queue-drop ID; --password ACTION
  * [ACCOUNT] (ACTION set, clear or check); --import-msmtprc [FILE];
- * --doctor [ACCOUNT].  An optional word is taken when the next argument
- * does not start with '-'; ACCOUNT is then as -a.  "--opt=value" works
- * for the required argument too.
+ * --doctor [ACCOUNT]; --oauth2-authorize ACCOUNT.  An optional word is
+ * taken when the next argument does not start with '-'; ACCOUNT is then
+ * as -a.  "--opt=value" works for the required argument too.
  */
 int	 cli_parse(struct cli *, int argc, char *const argv[], struct result *);
 

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "msg.h"
 #include "msmtprc.h"
+#include "oauth2.h"
 #include "passwd.h"
 #include "qrun.h"
 #include "queue.h"
@@ -43,6 +44,7 @@ struct job {
 	struct smtp_info	 info;
 	struct result		 res;
 	int			 auth_only; /* --password check */
+	int			 ready;	/* message and envelope built */
 	char			 qid[QUEUE_ID_LEN + 1]; /* queued as */
 	char			 why[RESULT_MSG_MAX];	/* ... because */
 };
@@ -115,6 +117,17 @@ enqueue(struct job *j)
 	free(dir);
 }
 
+/* The password, or the OAuth2 access token (oauth2.h), if AUTH needs one. */
+static int
+credential(struct job *j)
+{
+	if (!config_needs_password(j->acct))
+		return 0;
+	if (oauth2_enabled(j->acct))
+		return oauth2_token(j->acct, &j->sec, &j->res);
+	return secret_get(j->acct, &j->sec, &j->res);
+}
+
 /* Everything up to the network: nothing is sent if any step fails. */
 static int
 prepare(struct job *j)
@@ -140,11 +153,9 @@ prepare(struct job *j)
 	}
 	if (envelope_build(&j->env, c, j->acct, j->msg, &j->res) == -1)
 		return -1;
+	j->ready = 1;
 	/* Before connecting, so an unlock prompt never stalls a server. */
-	if (config_needs_password(j->acct) &&
-	    secret_get(j->acct, &j->sec, &j->res) == -1)
-		return -1;
-	return 0;
+	return credential(j);
 }
 
 /* The syslog line, and the stderr line of a failure. */
@@ -193,7 +204,11 @@ deliver(const struct cli *c, const struct msg *m, struct result *res)
 	j.msg = m;
 	j.in_fd = m == NULL ? STDIN_FILENO : -1;
 	j.own.fd = -1;
-	if (prepare(&j) == 0 && submit(&j) == -1 && j.acct->queue &&
+	if (prepare(&j) == 0)
+		submit(&j);
+	/* From ready on, a temporary failure (the credential's too: an
+	 * OAuth2 provider that is down) leaves the message in the queue. */
+	if (j.ready && j.res.set && j.acct->queue &&
 	    j.res.exitcode == EX_TEMPFAIL)
 		enqueue(&j);
 	secret_wipe(&j.sec);
@@ -259,8 +274,7 @@ password_check(struct job *j)
 		return result_fail(&j->res, EX_CONFIG, "account '%s' has no "
 		    "user, so there is nothing to check (add user = to it in "
 		    "%s)", j->acct->name, j->cfg.path);
-	if (tls_check(&t, &j->res) == -1 || (config_needs_password(j->acct) &&
-	    secret_get(j->acct, &j->sec, &j->res) == -1))
+	if (tls_check(&t, &j->res) == -1 || credential(j) == -1)
 		return -1;
 	j->auth_only = 1;
 	if (submit(j) == -1)
@@ -296,6 +310,26 @@ run_password(const struct cli *c)
 		log_err("%s", j.res.msg);
 	config_free(&j.cfg);
 	return j.res.set ? j.res.exitcode : EX_OK;
+}
+
+/* --oauth2-authorize ACCOUNT: the first grant into the Secret Service. */
+static int
+run_oauth2(const struct cli *c)
+{
+	struct config		 cfg;
+	const struct account	*a;
+	struct result		 res;
+
+	memset(&res, 0, sizeof(res));
+	if (secret_protect(&res) == 0 &&
+	    config_load(&cfg, c->config_file, &res) == 0) {
+		if ((a = config_choose(&cfg, c->account, NULL, &res)) != NULL)
+			oauth2_authorize(a, &res);
+		config_free(&cfg);
+	}
+	if (res.set)
+		log_err("%s", res.msg);
+	return res.set ? res.exitcode : EX_OK;
 }
 
 /* A usage error still gets its syslog line. */
@@ -342,6 +376,8 @@ run_mode(const struct cli *c)
 			return res.exitcode;
 		}
 		return EX_OK;
+	case CLI_OAUTH2_AUTHORIZE:
+		return run_oauth2(c);
 	case CLI_DOCTOR:
 		log_err("this mode is not built yet");
 		return EX_SOFTWARE;

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "config.h"
 #include "log.h"
+#include "oauth2.h"
 #include "qrun.h"
 #include "queue.h"
 #include "result.h"
@@ -307,8 +308,9 @@ flush_account(struct qrun_batch *b, const char *filter)
 		}
 		return;
 	}
-	if (config_needs_password(b->acct) &&
-	    secret_get(b->acct, &sec, &res) == -1) {
+	if (config_needs_password(b->acct) && (oauth2_enabled(b->acct) ?
+	    oauth2_token(b->acct, &sec, &res) :
+	    secret_get(b->acct, &sec, &res)) == -1) {
 		/* Not the message's fault: it waits for a fixed config. */
 		log_err("%s", res.msg);
 		hard(b, res.exitcode);

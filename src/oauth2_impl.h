@@ -1,0 +1,56 @@
+/*
+ * oauth2_impl.h - what oauth2.c shares with oauth2_flow.c.
+ */
+#ifndef STAMP_OAUTH2_IMPL_H
+#define STAMP_OAUTH2_IMPL_H
+
+#include "secret.h"
+
+struct account;
+struct result;
+
+#define O2_ERROR_MAX	64	/* an OAuth "error" code we keep */
+#define O2_EXPIRES_DEFAULT 3600	/* when the provider gives no expires_in */
+
+/* A token response (RFC 6749 5.1). */
+struct o2grant {
+	struct secret	 access;
+	struct secret	 refresh;	/* buf NULL: none returned */
+	long		 expires_in;
+};
+
+/*
+ * POST form to the token endpoint.  0 and g filled; or -1 with res
+ * set and the OAuth error code (RFC 6749 5.2; "" if none) in err, so
+ * that the device flow can tell authorization_pending and slow_down.
+ */
+int	 o2_token_request(const struct account *, const char *form,
+	    struct o2grant *g, char err[O2_ERROR_MAX], struct result *);
+
+/* Start a form with client_id (and client_secret when there is one). */
+int	 o2_form_client(const struct account *, char *form, size_t n,
+	    struct result *);
+
+/* Store the grant: the refresh token (when g has one) and the access
+ * token with its expiry.  0 or -1. */
+int	 o2_store_grant(const struct account *, const struct o2grant *,
+	    struct result *);
+
+void	 o2_grant_wipe(struct o2grant *);
+
+/* RFC 7636 4.2: S256 = BASE64URL(SHA256(ASCII(verifier))), no padding,
+ * into out (at least 44 bytes).  0 or -1. */
+int	 o2_pkce_challenge(const char *verifier, char *out, struct result *);
+
+/* The value of name in the query string q (which ends at a NUL or a
+ * space), percent-decoded into out (size n).  0, or -1 when absent or
+ * too long. */
+int	 o2_query_param(const char *q, const char *name, char *out, size_t n);
+
+/* The device grant (RFC 8628), the code flow with PKCE (RFC 7636). */
+int	 o2_device_flow(const struct account *, struct o2grant *,
+	    struct result *);
+int	 o2_code_flow(const struct account *, struct o2grant *,
+	    struct result *);
+
+#endif
