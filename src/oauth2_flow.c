@@ -46,6 +46,20 @@ pause_s(long s)
 		continue;
 }
 
+/* The device endpoint said no: the client or scope is wrong (4xx). */
+static int
+device_refused(const struct account *a, const struct o2json *j,
+    long status, struct result *res)
+{
+	const char	*e = o2_json_str(j, "error");
+	char		 err[O2_ERROR_MAX];
+
+	result_sanitise(err, sizeof(err), e ? e : "", e ? strlen(e) : 0);
+	return result_fail(res, status >= 400 && status < 500 ? EX_CONFIG :
+	    EX_PROTOCOL, "oauth2: device endpoint refused account '%s': "
+	    "HTTP %ld%s%s", a->name, status, e ? " " : "", err);
+}
+
 /* RFC 8628 3.1-3.3: ask for a user code and show where to enter it. */
 static int
 device_start(const struct account *a, char *device_code, long *interval,
@@ -70,10 +84,7 @@ device_start(const struct account *a, char *device_code, long *interval,
 		vu = o2_json_str(j, "verification_url");
 	vc = o2_json_str(j, "verification_uri_complete");
 	if (status != 200)
-		result_fail(res, status >= 400 && status < 500 ? EX_CONFIG :
-		    EX_PROTOCOL, "oauth2: device endpoint refused account "
-		    "'%s': HTTP %ld %s", a->name, status,
-		    o2_json_str(j, "error") ? "(OAuth error)" : "");
+		device_refused(a, j, status, res);
 	else if (dc == NULL || uc == NULL || vu == NULL ||
 	    strlen(dc) >= CODE_MAX || strlen(uc) >= CODE_MAX ||
 	    strlen(vu) >= URI_MAX || (vc != NULL && strlen(vc) >= URI_MAX))

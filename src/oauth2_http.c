@@ -8,6 +8,7 @@
 #define CURL_DISABLE_TYPECHECK	/* curl_easy_setopt is a macro otherwise */
 
 #include <dlfcn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,7 @@ static struct {
 	__typeof__(&json_object_object_get_ex)	get_ex;
 	__typeof__(&json_object_is_type)	is_type;
 	__typeof__(&json_object_get_string)	get_string;
+	__typeof__(&json_object_get_string_len)	get_string_len;
 	__typeof__(&json_object_get_int64)	get_int64;
 	__typeof__(&json_object_put)		put;
 } lib;
@@ -92,6 +94,7 @@ resolve(struct result *res)
 		SYM(&lib.json, get_ex, json_object_object_get_ex),
 		SYM(&lib.json, is_type, json_object_is_type),
 		SYM(&lib.json, get_string, json_object_get_string),
+		SYM(&lib.json, get_string_len, json_object_get_string_len),
 		SYM(&lib.json, get_int64, json_object_get_int64),
 		SYM(&lib.json, put, json_object_put),
 	};
@@ -358,11 +361,24 @@ o2_json_int(const struct o2json *j, const char *name, long dflt)
 	return *end == '\0' ? n : dflt;
 }
 
+/* json-c's copies of the secrets are wiped before it frees them. */
 void
 o2_json_free(struct o2json *j)
 {
+	static const char *const secrets[] = { "access_token",
+	    "refresh_token", "id_token", "device_code" };
+	struct json_object	*v;
+	size_t			 i;
+	int			 len;
+
 	if (j == NULL)
 		return;
+	for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
+		if (lib.get_ex(j->obj, secrets[i], &v) &&
+		    lib.is_type(v, json_type_string) &&
+		    (len = lib.get_string_len(v)) > 0)
+			explicit_bzero((char *)(uintptr_t)lib.get_string(v),
+			    (size_t)len);
 	lib.put(j->obj);
 	free(j);
 }

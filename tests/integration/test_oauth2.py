@@ -331,3 +331,13 @@ def test_provider_down_with_queue_on_queues(make_server, provider,
     assert len(srv.messages) == 1
     assert srv.messages[0].rcpt_tos == ["a@x.org"]
     assert provider.posts("/token")[-1][2]["grant_type"] == "refresh_token"
+
+
+def test_unknown_client_id_is_a_config_error(make_server, provider,
+                                             config_for, run, kenv,
+                                             keyring):
+    srv = server(make_server, "never")
+    cfg = o2_config(config_for, srv, provider, oauth2_client_id="nobody")
+    r = authorize(run, cfg, kenv)
+    assert_exit(r, 78)
+    words_in(error_line(r), "device endpoint", "invalid_client")
