@@ -77,6 +77,12 @@ struct smtp_opts {
 	int		 auth_only;	/* stop after AUTH succeeds (235):
 					   no transaction, m may be NULL */
 	const struct smtp_more *more;	/* NULL: one message */
+	/* Called once AUTH has succeeded (235), before anything else is
+	 * sent: pass is not needed any more and may be wiped there (DESIGN.md
+	 * 7).  NULL: nothing to do.  The session's own copies (sasl.h) are
+	 * wiped by then. */
+	void		(*authed)(void *arg);
+	void		*authed_arg;
 };
 
 struct smtp_msg;
