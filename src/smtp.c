@@ -113,6 +113,21 @@ smtp_refuse(struct session *s, int rcpt)
 	return result_reply(s->res, s->stage, s->r.code, s->r.first, rcpt);
 }
 
+/* A transaction follows AUTH: not with auth_only, nor a bare probe. */
+static int
+has_txn(const struct session *s)
+{
+	return !s->o->auth_only && s->m != NULL;
+}
+
+/* Keep the reply's first line in a smtp_detail field (--doctor). */
+static void
+note(struct session *s, char *field)
+{
+	if (s->o->detail != NULL)
+		str_copy(field, SMTP_DETAIL_TEXT, s->r.first);
+}
+
 static void
 parse_caps(struct session *s)
 {
@@ -146,6 +161,13 @@ parse_caps(struct session *s)
 			smtp_parse_mechs(s, l + 5);
 		}
 	}
+	if (s->o->detail != NULL) {
+		s->o->detail->ehlo_done = 1;
+		s->o->detail->caps = s->caps;
+		s->o->detail->size_max = s->size_max;
+		str_copy(s->o->detail->offered, sizeof(s->o->detail->offered),
+		    s->offered);
+	}
 }
 
 static int
@@ -153,10 +175,10 @@ enter_mail(struct session *s)
 {
 	char		 size_param[32] = "", params[PARAMS_MAX];
 
-	if (smtp_mail_size(s) == -1)
+	if (!s->o->probe && smtp_mail_size(s) == -1)
 		return -1;
 	/* SIZE= (RFC 1870) lets the server refuse before the upload. */
-	if (s->caps & CAP_SIZE)
+	if ((s->caps & CAP_SIZE) && !s->o->probe)
 		snprintf(size_param, sizeof(size_param), " SIZE=%llu",
 		    s->size);
 	if (params_mail(&s->p, params, sizeof(params)) == -1)
@@ -195,13 +217,26 @@ note_refused(struct session *s)
 	str_append(s->refused, sizeof(s->refused), s->r.first);
 }
 
+/* --doctor's probe ends the transaction it only tried (smtp.h). */
+static int
+probe_rset(struct session *s)
+{
+	smtp_next(s, S_QUIT);
+	if (smtp_cmd(s, "RSET") == -1 || read_reply(s) == -1)
+		return -1;
+	return s->r.code == 250 ? 0 : smtp_refuse(s, 0);
+}
+
 static int
 decide_rcpt(struct session *s)
 {
+	note(s, s->o->detail ? s->o->detail->rcpt : NULL);
 	if (s->r.code != 250 && s->r.code != 251)
 		note_refused(s);
 	if (++s->rcpt < s->m->nrcpts)
 		return 0;
+	if (s->nrefused == 0 && s->o->probe)
+		return probe_rset(s);
 	if (s->nrefused == 0) {
 		smtp_next(s, s->bdat ? S_BDAT : S_DATA);
 		return 0;
@@ -336,7 +371,7 @@ enter(struct session *s)
 		return enter_dry(s);
 	/* The group starts at MAIL, or at AUTH when PLAIN's or EXTERNAL's
 	 * single round trip allows it (RFC 4954 4); others wait for 334s. */
-	group = !s->o->auth_only && s->o->pipelining &&
+	group = !s->o->auth_only && !s->o->probe && s->o->pipelining &&
 	    (s->caps & CAP_PIPELINING) &&
 	    s->m->nrcpts <= SMTP_PIPE_RCPTS && (s->state == S_MAIL ||
 	    (s->state == S_AUTH && smtp_one_round_trip(s->mech) &&
@@ -401,14 +436,14 @@ decide_ehlo(struct session *s)
 		smtp_next(s, S_STARTTLS);
 		return 0;
 	}
-	if (!s->o->auth_only && choose_params(s) == -1)
+	if (has_txn(s) && choose_params(s) == -1)
 		return -1;
 	if (smtp_wants_auth(s->o)) {
 		if (smtp_choose_mech(s) == -1)
 			return -1;
 		smtp_next(s, S_AUTH);
 	} else
-		smtp_next(s, S_MAIL);
+		smtp_next(s, has_txn(s) ? S_MAIL : S_QUIT);
 	return 0;
 }
 
@@ -431,6 +466,7 @@ decide(struct session *s)
 {
 	switch (s->state) {
 	case S_GREETING:
+		note(s, s->o->detail ? s->o->detail->greeting : NULL);
 		if (s->r.code != 220)
 			return smtp_refuse(s, 0);
 		smtp_next(s, S_EHLO);
@@ -447,6 +483,7 @@ decide(struct session *s)
 	case S_AUTH:
 		return smtp_decide_auth(s);
 	case S_MAIL:
+		note(s, s->o->detail ? s->o->detail->mail : NULL);
 		if (s->r.code != 250)
 			return txn_refused(s, smtp_refuse(s, 0));
 		smtp_next(s, S_RCPT);
@@ -508,6 +545,15 @@ connect_server(struct session *s)
 	snprintf(s->stage, sizeof(s->stage), "TLS with %s:%d", s->o->host,
 	    s->o->port);
 	conn_stage(s->c, s->stage);
+	/* The server spoke first: a greeting, so not implicit TLS. */
+	if (conn_unread(s->c)) {
+		if (s->o->tls.peer != NULL)
+			s->o->tls.peer->plain_text = s->o->tls.peer->started = 1;
+		return result_fail(s->res, EX_UNAVAILABLE, "%s: the server "
+		    "spoke first, in plain text, so this port speaks "
+		    "STARTTLS, not implicit TLS: set tls = starttls (or port "
+		    "= 465)", s->stage);
+	}
 	return start_tls(s);
 }
 
@@ -593,6 +639,30 @@ go_on(struct session *s, int r)
 	s->res = &s->after;	/* txn is gone: QUIT has its own */
 }
 
+static void
+failed_at(struct session *s, const char *stage)
+{
+	if (s->o->detail != NULL)
+		s->o->detail->failed_at = stage;
+}
+
+/*
+ * STARTTLS mode and no greeting (a timeout, the connection closed, or
+ * bytes that are no reply): an implicit-TLS port waits for our
+ * ClientHello, or answers EHLO with TLS bytes.  Say so with the fix.
+ */
+static void
+greeting_hint(struct session *s)
+{
+	if (s->state != S_GREETING || s->o->implicit_tls || s->r.code != 0 ||
+	    (s->res->exitcode != EX_TEMPFAIL &&
+	    s->res->exitcode != EX_PROTOCOL))
+		return;
+	str_append(s->res->msg, sizeof(s->res->msg), " (no SMTP greeting: "
+	    "if this port speaks implicit TLS, set tls = smtps, or port = "
+	    "587)");
+}
+
 int
 smtp_send(const struct smtp_opts *o, const struct smtp_msg *m,
     struct smtp_info *info, struct result *res)
@@ -608,17 +678,22 @@ smtp_send(const struct smtp_opts *o, const struct smtp_msg *m,
 	s->info = info;
 	s->res = res;
 	s->state = S_GREETING;
-	if (o->auth_only && !smtp_wants_auth(o)) {
+	if (o->auth_only && !o->probe && !smtp_wants_auth(o)) {
 		result_fail(res, EX_CONFIG, "no user = in the account: "
 		    "nothing to authenticate");
 		goto out;
 	}
-	if (!o->auth_only && (params_init(&s->p, m, res) == -1 ||
+	if (has_txn(s) && (params_init(&s->p, m, res) == -1 ||
 	    check_addrs(m, res) == -1))
 		goto first;
-	if (connect_server(s) == -1)
+	if (connect_server(s) == -1) {
+		failed_at(s, s->c == NULL ? "CONNECT" : "TLS");
 		goto first;
-	r = run(s);
+	}
+	if ((r = run(s)) == -1) {
+		failed_at(s, state_name[s->state]);
+		greeting_hint(s);
+	}
 first:
 	/* At once, before QUIT: the caller's bookkeeping (a queue item's
 	 * removal) is closest to the reply it depends on. */

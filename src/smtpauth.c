@@ -229,7 +229,10 @@ smtp_decide_auth(struct session *s)
 		s->sasl = NULL;
 		if (s->o->authed != NULL)
 			s->o->authed(s->o->authed_arg);
-		smtp_next(s, s->o->auth_only ? S_QUIT : S_MAIL);
+		if (s->o->detail != NULL)
+			s->o->detail->authed = 1;
+		smtp_next(s, s->o->auth_only || s->m == NULL ? S_QUIT :
+		    S_MAIL);
 		return 0;
 	}
 	/* 334: the next response.  Not when MAIL and the rest follow
