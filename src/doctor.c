@@ -230,24 +230,33 @@ step_password(struct doctor *d)
 
 /* -- TLS -------------------------------------------------------------- */
 
+/* One certificate of the chain: tag "OK" once it verified, "" (a
+ * description only) when the handshake failed. */
 static void
-say_cert(struct doctor *d, size_t i)
+say_cert(struct doctor *d, const char *tag, size_t i)
 {
 	const struct tls_peer_cert *c = &d->peer.cert[i];
+	char			 left[48];
+	long			 n = c->days_left;
 
-	say(d, "OK", "certificate %zu: %s; issuer %s%s%s; not after %s "
-	    "(%ld days left)", i, c->subject, c->issuer,
-	    c->names[0] ? "; names " : "", c->names, c->not_after,
-	    c->days_left);
+	if (n >= 0)
+		snprintf(left, sizeof(left), "%ld day%s left", n,
+		    n == 1 ? "" : "s");
+	else
+		snprintf(left, sizeof(left), "expired %ld day%s ago", -n,
+		    n == -1 ? "" : "s");
+	say(d, tag, "certificate %zu: %s; issuer %s%s%s; not after %s (%s)",
+	    i, c->subject, c->issuer, c->names[0] ? "; names " : "",
+	    c->names, c->not_after, left);
 }
 
 static void
-say_chain(struct doctor *d)
+say_chain(struct doctor *d, const char *tag)
 {
 	size_t	 i;
 
 	for (i = 0; i < d->peer.n; i++)
-		say_cert(d, i);
+		say_cert(d, tag, i);
 }
 
 /* The handshake failed on the certificate: what it was, what to do. */
@@ -311,7 +320,7 @@ report_tls(struct doctor *d)
 		if (!p->handshake)
 			return 0;
 		say(d, "OK", "tls: %s, cipher %s", p->version, p->cipher);
-		say_chain(d);
+		say_chain(d, "OK");
 		if (d->a->tls_fingerprint != NULL)
 			say(d, "OK", "pin: the certificate is the one "
 			    "tls_fingerprint names (chain and name not "
@@ -321,7 +330,8 @@ report_tls(struct doctor *d)
 			    d->a->host);
 		if (p->n > 0 && p->cert[0].days_left < DOCTOR_EXPIRY) {
 			say(d, "WARN", "expiry: the certificate expires in "
-			    "%ld days (%s)", p->cert[0].days_left,
+			    "%ld day%s (%s)", p->cert[0].days_left,
+			    p->cert[0].days_left == 1 ? "" : "s",
 			    p->cert[0].not_after);
 			say(d, "", "fix: ask the server's admin to renew it "
 			    "before then");
@@ -335,8 +345,13 @@ report_tls(struct doctor *d)
 		say(d, "", "fix: set tls = starttls (or port = 465) in [%s]",
 		    d->a->name);
 	} else if (p->n > 0 && p->problem != TLS_PEER_OK) {
-		say_chain(d);
+		say_chain(d, "");
 		tls_cert_problem(d);
+	} else if (d->res.exitcode == EX_TEMPFAIL) {
+		say(d, "FAIL", "tls: %s", d->res.msg);
+		say(d, "", "fix: the server did not finish a TLS handshake: "
+		    "check port = (465 speaks implicit TLS) and tls = in [%s]",
+		    d->a->name);
 	} else {
 		say(d, "FAIL", "tls: %s", d->res.msg);
 		say(d, "", "fix: see the reason above (tls_min_version, "
@@ -391,9 +406,9 @@ report_greeting(struct doctor *d)
 		return -1;
 	}
 	if (d->a->tls == TLS_STARTTLS && speaks_tls(d)) {
-		say(d, "FAIL", "greeting: none (%s); port %d answers a TLS "
-		    "handshake: it speaks implicit TLS (SMTPS), not STARTTLS",
-		    d->res.msg, d->a->port);
+		say(d, "FAIL", "greeting: none within %d s; port %d answers "
+		    "a TLS handshake: it speaks implicit TLS (SMTPS), not "
+		    "STARTTLS", d->o.timeout_s, d->a->port);
 		say(d, "", "fix: set tls = smtps (or port = 587) in [%s]",
 		    d->a->name);
 		return -1;
@@ -457,7 +472,8 @@ auth_choice_problem(struct doctor *d)
 	char		 buf[32];
 	const char	*use = usable_offered(d->det.offered, buf, sizeof(buf));
 
-	say(d, "FAIL", "auth: %s", d->res.msg);
+	say(d, "FAIL", "auth: %s", strncmp(d->res.msg, "AUTH: ", 6) == 0 ?
+	    d->res.msg + 6 : d->res.msg);
 	if (!(d->det.caps & SMTP_CAP_AUTH))
 		say(d, "", "fix: this server does not authenticate on this "
 		    "port: remove user = from [%s] (then stamp sends "
