@@ -9,6 +9,7 @@ import ssl
 
 import pytest
 
+from stamptest import faulty as F
 from stamptest import run as R
 from stamptest.checks import SIMPLE, assert_exit, error_line, show
 from stamptest.smtpd import SMTPServer
@@ -77,8 +78,9 @@ def test_all_well(srv_with, config_for, run, mode):
     assert "cipher " in tls
     cert0, _ = line(out, "OK", "certificate 0: CN=localhost")
     assert "names DNS:localhost, IP:127.0.0.1" in cert0, cert0
-    assert re.search(r"; issuer CN=stamp test CA; .*; not after \d{4}-\d\d-\d\d "
-                     r"\d\d:\d\d:\d\d UTC \([12] days? left\)$", cert0), cert0
+    assert re.search(r"; issuer CN=stamp test CA; .*; not after "
+                     r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC "
+                     r"\([12] days? left\)$", cert0), cert0
     assert line(out, "OK", "name: the certificate is valid for localhost")
     # the harness's certificates live 2 days: under DOCTOR_EXPIRY (14)
     l, fix = line(out, "WARN", "expiry: the certificate expires in ")
@@ -136,6 +138,44 @@ def test_starttls_against_smtps_port(srv_with, config_for, run):
     r = run(["a@x.org"], SIMPLE, cfg)
     assert_exit(r, 75)
     assert "set tls = smtps, or port = 587" in error_line(r), show(r)
+
+
+@pytest.fixture
+def faulty(certs, config_for):
+    started = []
+
+    def make(mode, script=None, **kw):
+        srv = F.Faulty(certs, mode, script, user=R.USER, password=R.PASSWORD,
+                       **kw).start()
+        started.append(srv)
+        return srv, config_for(srv, timeout=5)
+    yield make
+    for srv in started:
+        srv.stop()
+
+
+def test_greeting_refused(faulty, run):
+    srv, cfg = faulty("smtps", {"greeting": "554 5.7.1 not from your "
+                                "network"})
+    r, out = doctor(run, cfg)
+    assert_exit(r, 69)
+    l, fix = line(out, "FAIL", "greeting: 554 5.7.1 not from your network")
+    assert fix.startswith("the server turns this host away: ask its "
+                          "admin"), out
+
+
+def test_no_starttls_offered(faulty, run):
+    """A STARTTLS port whose server does not offer it (or a man in the
+    middle that strips it): never plain text; use implicit TLS."""
+    srv, cfg = faulty("starttls", starttls=False)
+    r, out = doctor(run, cfg)
+    assert_exit(r, 69)
+    l, fix = line(out, "FAIL", "starttls: STARTTLS: the server does not "
+                  "offer STARTTLS")
+    assert fix.startswith("this port offers no STARTTLS: use the server's "
+                          "implicit-TLS port (tls = smtps, port = 465)"), out
+    srv.settle()
+    assert "AUTH" not in srv.verbs(), srv.verbs()
 
 
 # -- certificates -----------------------------------------------------------
