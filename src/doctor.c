@@ -100,6 +100,15 @@ step_config(struct doctor *d)
 		return -1;
 	}
 	a = d->a;
+	d->o = qrun_smtp_opts(a, NULL);
+	if (tls_check(&d->o.tls, &res) == -1) {
+		say(d, "FAIL", "config: %s", res.msg);
+		say(d, "", "fix: correct the file named (tls_trust_file, "
+		    "tls_cert_file, tls_key_file, tls_fingerprint) in [%s] of "
+		    "%s", a->name, a->file ? a->file : d->cfg.path);
+		failed(d, res.exitcode);
+		return -1;
+	}
 	say(d, "OK", "config: %s, account %s: host = %s, port = %d, tls = %s, "
 	    "user = %s, auth = %s%s%s", d->cfg.path, a->name, a->host,
 	    a->port, a->tls == TLS_SMTPS ? "smtps" : "starttls",
@@ -618,6 +627,8 @@ step_session(struct doctor *d, const struct smtp_msg *m)
 		return -1;
 	if (r == -1 && d->status == 0) {	/* not named above */
 		say(d, "FAIL", "%s", d->res.msg);
+		say(d, "", "fix: see the server's words above; stamp -v "
+		    "--doctor shows the whole dialogue");
 		failed(d, d->res.exitcode);
 		return -1;
 	}
@@ -637,7 +648,6 @@ doctor_run(const struct cli *c, FILE *out)
 	d.cli = c;
 	d.out = out;
 	if (step_config(&d) == 0) {
-		d.o = qrun_smtp_opts(d.a, NULL);
 		if (d.o.timeout_s > DOCTOR_TIMEOUT)
 			d.o.timeout_s = DOCTOR_TIMEOUT;
 		if (d.o.connect_s > DOCTOR_TIMEOUT)

@@ -313,3 +313,15 @@ def test_nothing_listening(config_for, run, closed_port, srv_with):
     assert fix.startswith("nothing accepts connections on port %d of "
                           "localhost: check port = (465 for tls = smtps, "
                           "587 for tls = starttls)" % closed_port), out
+
+
+def test_unreadable_trust_file(srv_with, config_for, run, tmp_path):
+    srv = srv_with("smtps")
+    missing = str(tmp_path / "no-such-ca.pem")
+    r, out = doctor(run, config_for(srv, tls_trust_file=missing))
+    assert_exit(r, 78)
+    l, fix = line(out, "FAIL", "config: ")
+    assert missing in l, l
+    assert fix.startswith("correct the file named (tls_trust_file"), out
+    srv.settle()
+    assert srv.commands == []
