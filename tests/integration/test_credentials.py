@@ -370,6 +370,30 @@ def test_after_auth_password_only_in_its_buffer(make_server, config_for,
 
 
 @needs_root
+@pytest.mark.parametrize("mech", ["PLAIN", "LOGIN"])
+def test_password_wiped_as_soon_as_auth_succeeds(make_server, config_for,
+                                                 stamp, env, mech):
+    """DESIGN 7: the password buffer is wiped at 235, not at the end of the
+    session.  In lockstep (pipelining = off) stamp has read the 235 before
+    it sends MAIL, so at RCPT time not 8 bytes of the password (from
+    password_command) or of its base64 forms are left anywhere."""
+    hook = AtRcpt(scan_memory=True)
+    srv = make_server("smtps", replies={"RCPT": hook},
+                      auth_mechanisms=(mech,))
+    cfg = config_for(srv, password=None, password_command=PW_COMMAND,
+                     pipelining="off", timeout=60)
+    p = hook.start(subprocess.Popen(
+        R.stamp_cmd(["a@x.org"], cfg, stamp), stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env))
+    out, err = p.communicate(SIMPLE, timeout=90)
+    r = subprocess.CompletedProcess(p.args, p.returncode, out, err)
+    assert_sent(r, srv, ["a@x.org"], R.crlf(SIMPLE))
+    hits = hook.seen["memory"]
+    assert all(v == [] for v in hits.values()), {
+        k: [hex(a) for a in v] for k, v in hits.items()}
+
+
+@needs_root
 def test_after_auth_config_password_not_left_in_stdio_buffer(
         make_server, config_for, stamp, env):
     """password in the file: two copies are legitimate while the session
