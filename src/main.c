@@ -64,16 +64,6 @@ smtp_msg_of(const struct job *j)
 	return m;
 }
 
-/* smtp.h authed: AUTH is over, the password has done its work. */
-static void
-secret_used(void *arg)
-{
-	struct secret	*sec = arg;
-
-	if (sec->buf != NULL)
-		explicit_bzero(sec->buf, sec->len);
-}
-
 /*
  * Send; with the queue on, the account's due items follow on the same
  * connection once this message is through (qrun.h).
@@ -87,8 +77,6 @@ submit(struct job *j)
 	int			 drain = j->acct->queue && !j->auth_only, r;
 
 	o.auth_only = j->auth_only;
-	o.authed = secret_used;
-	o.authed_arg = &j->sec;
 	if (drain && qrun_batch_after(&b, j->acct, &j->res, &j->info) == 0)
 		o.more = &b.more;
 	r = smtp_send(&o, &m, &j->info, &j->res);
