@@ -393,6 +393,32 @@ def test_password_wiped_as_soon_as_auth_succeeds(make_server, config_for,
         k: [hex(a) for a in v] for k, v in hits.items()}
 
 
+def test_flush_wipes_password_as_soon_as_auth_succeeds(
+        make_server, config_for, stamp, env, run, tmp_path):
+    """The same rule for a queue run (stamp -qI): the item's session has
+    no password left at RCPT time."""
+    qdir = tmp_path / "queue"
+    first = make_server("smtps", replies={"RCPT": "451 4.3.0 try later"})
+    over = dict(password=None, password_command=PW_COMMAND,
+                pipelining="off", timeout=60, queue="yes",
+                queue_dir=str(qdir))
+    r = run(["a@x.org"], SIMPLE, config_for(first, **over))
+    assert r.returncode == 0, r.stderr
+    item, = [f for f in os.listdir(qdir) if len(f) == 16]
+    hook = AtRcpt(scan_memory=True)
+    srv = make_server("smtps", replies={"RCPT": hook})
+    cfg = config_for(srv, name="again.ini", **over)
+    p = hook.start(subprocess.Popen(
+        R.stamp_cmd(["-qI" + item], cfg, stamp), stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env))
+    out, err = p.communicate(timeout=90)
+    assert p.returncode == 0, err
+    assert len(srv.messages) == 1
+    hits = hook.seen["memory"]
+    assert all(v == [] for v in hits.values()), {
+        k: [hex(a) for a in v] for k, v in hits.items()}
+
+
 @needs_root
 def test_after_auth_config_password_not_left_in_stdio_buffer(
         make_server, config_for, stamp, env):
