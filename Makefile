@@ -155,7 +155,7 @@ install-units:
 
 # dpkg-dev, debhelper, lintian, rpm: installed when missing (as root).
 pkg-deps:
-	@sh tests/package/deps.sh
+	@sh scripts/install-deps.sh dpkg-dev debhelper fakeroot lintian rpm
 
 # A copy of the tree (without build output or .git) as $(PKGDIR)/src/stamp-VERSION.
 pkg-tree: pkg-deps

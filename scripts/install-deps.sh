@@ -11,6 +11,8 @@
 # strace: the queue tests (tests/integration/test_queue.py) kill stamp
 # with SIGKILL at every system call of enqueue and flush, using strace's
 # fault injection (-e inject=SYSCALL:signal=KILL:when=N).
+# With arguments, those packages instead (make deb/rpm/check-package pass
+# dpkg-dev debhelper fakeroot lintian rpm).
 set -eu
 
 PKGS="build-essential pkg-config libssl-dev libsecret-1-dev libinih-dev
@@ -19,6 +21,7 @@ libcmocka-dev python3 python3-pytest python3-aiosmtpd gnome-keyring
 libsecret-tools dbus-daemon dbus-bin mandoc openssl util-linux iproute2
 ca-certificates clang libclang-rt-14-dev strace
 postfix dovecot-core mutt cron git git-email libmailtools-perl"
+[ $# -gt 0 ] && PKGS="$*"
 
 missing=""
 for p in $PKGS; do

@@ -398,3 +398,32 @@ conn_channel_binding(struct conn *c, const char *type, const char **used,
 		return -1;
 	return tls_channel_binding(c->tls, type, used, buf, max, len);
 }
+
+int
+conn_probe(const char *host, int port, int connect_ms,
+    void (*cb)(void *, const char *, int), void *arg, struct result *res)
+{
+	struct addrinfo	*ai, *a;
+	char		 addr[NI_MAXHOST];
+	int		 fd;
+
+	if (resolve(host, port, &ai, res) == -1)
+		return -1;
+	for (a = ai; a != NULL; a = a->ai_next) {
+		if (getnameinfo(a->ai_addr, a->ai_addrlen, addr, sizeof(addr),
+		    NULL, 0, NI_NUMERICHOST) != 0)
+			str_copy(addr, sizeof(addr), "?");
+		fd = try_addr(a, now_ms() + connect_ms);
+		cb(arg, addr, fd == -1 ? errno : 0);
+		if (fd != -1)
+			close(fd);
+	}
+	freeaddrinfo(ai);
+	return 0;
+}
+
+int
+conn_unread(const struct conn *c)
+{
+	return unread_bytes(c);
+}

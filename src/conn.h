@@ -73,4 +73,21 @@ void	 conn_close(struct conn *);
 int	 conn_channel_binding(struct conn *, const char *type,
 	    const char **used, unsigned char *buf, size_t max, size_t *len);
 
+/*
+ * For stamp --doctor: resolve host and try a TCP connection to each of
+ * its addresses in turn, each with its own connect_ms, closing it at
+ * once.  cb gets each address in numeric form and 0, or the errno of
+ * that address's failure (ETIMEDOUT for the deadline).  0, or -1 when
+ * the name does not resolve (with conn_open's errors).
+ */
+/*
+ * Has the server sent bytes that we have not read (without waiting)?
+ * Before an implicit-TLS handshake that means a plain-text port.
+ */
+int	 conn_unread(const struct conn *);
+
+int	 conn_probe(const char *host, int port, int connect_ms,
+	    void (*cb)(void *arg, const char *addr, int err), void *arg,
+	    struct result *);
+
 #endif

@@ -15,6 +15,7 @@
 #include "bs.h"
 #include "cli.h"
 #include "config.h"
+#include "doctor.h"
 #include "envelope.h"
 #include "log.h"
 #include "msg.h"
@@ -379,8 +380,7 @@ run_mode(const struct cli *c)
 	case CLI_OAUTH2_AUTHORIZE:
 		return run_oauth2(c);
 	case CLI_DOCTOR:
-		log_err("this mode is not built yet");
-		return EX_SOFTWARE;
+		return doctor_run(c, stdout);
 	case CLI_SEND:
 		break;
 	}

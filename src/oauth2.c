@@ -129,6 +129,7 @@ cached(const struct account *a, struct secret *s, struct result *res)
 	explicit_bzero(s->buf + s->len - skip, skip);
 	s->len -= skip;
 	s->buf[s->len] = '\0';
+	s->source = "oauth2";
 	log_trace("oauth2: cached access token, %lld s left",
 	    expiry - (long long)time(NULL));
 	return 1;

@@ -38,8 +38,18 @@ qrun_tls_opts(const struct account *a)
 	return t;
 }
 
+/* smtp.h authed: AUTH is over, the password has done its work. */
+static void
+secret_used(void *arg)
+{
+	struct secret	*sec = arg;
+
+	if (sec->buf != NULL)
+		explicit_bzero(sec->buf, sec->len);
+}
+
 struct smtp_opts
-qrun_smtp_opts(const struct account *a, const struct secret *sec)
+qrun_smtp_opts(const struct account *a, struct secret *sec)
 {
 	struct smtp_opts	 o = {
 		.host = a->host, .port = a->port,
@@ -52,6 +62,7 @@ qrun_smtp_opts(const struct account *a, const struct secret *sec)
 		.authzid = a->authzid,
 		.pass = sec ? sec->buf : NULL, .passlen = sec ? sec->len : 0,
 		.pipelining = a->pipelining, .chunking = a->chunking,
+		.authed = sec ? secret_used : NULL, .authed_arg = sec,
 	};
 
 	return o;

@@ -52,9 +52,12 @@ struct qrun_batch {
 	struct smtp_more	 more;
 };
 
-/* The SMTP settings of an account, with its secret (NULL: none). */
+/*
+ * The SMTP settings of an account, with its secret (NULL: none), which
+ * is wiped as soon as AUTH succeeds (smtp.h authed).
+ */
 struct smtp_opts qrun_smtp_opts(const struct account *,
-	    const struct secret *);
+	    struct secret *);
 struct tls_opts qrun_tls_opts(const struct account *);
 
 /*

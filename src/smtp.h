@@ -77,6 +77,45 @@ struct smtp_opts {
 	int		 auth_only;	/* stop after AUTH succeeds (235):
 					   no transaction, m may be NULL */
 	const struct smtp_more *more;	/* NULL: one message */
+	/* Called once AUTH has succeeded (235), before anything else is
+	 * sent: pass is not needed any more and may be wiped there (DESIGN.md
+	 * 7).  NULL: nothing to do.  The session's own copies (sasl.h) are
+	 * wiped by then. */
+	void		(*authed)(void *arg);
+	void		*authed_arg;
+	/* stamp --doctor: no message.  Without m: QUIT after EHLO (or AUTH,
+	 * with a user).  With m (from and rcpts only; msg an empty spool):
+	 * MAIL and every RCPT in lockstep, then RSET and QUIT, never DATA. */
+	int		 probe;
+	struct smtp_detail *detail;	/* non-NULL: filled as below */
+};
+
+/* EHLO keywords (RFC 5321 4.1.1.1) we act on: smtp_detail.caps. */
+#define SMTP_CAP_STARTTLS	0x01
+#define SMTP_CAP_AUTH		0x02
+#define SMTP_CAP_8BITMIME	0x04
+#define SMTP_CAP_SIZE		0x08
+#define SMTP_CAP_DSN		0x10
+#define SMTP_CAP_SMTPUTF8	0x20
+#define SMTP_CAP_PIPELINING	0x40
+#define SMTP_CAP_CHUNKING	0x80
+
+#define SMTP_DETAIL_TEXT	512
+
+/* What the session saw, for --doctor; texts sanitised, "" if none. */
+struct smtp_detail {
+	char		 greeting[SMTP_DETAIL_TEXT];	/* the 220 line */
+	int		 ehlo_done;	/* the last EHLO got its 250 */
+	unsigned	 caps;		/* of the last EHLO */
+	unsigned long long size_max;	/* SIZE's limit, 0: none given */
+	char		 offered[256];	/* AUTH's mechanisms, as offered */
+	int		 authed;	/* 235 */
+	char		 mail[SMTP_DETAIL_TEXT];	/* reply to MAIL */
+	char		 rcpt[SMTP_DETAIL_TEXT];	/* to the last RCPT */
+	/* Where it failed: "CONNECT", "TLS" (implicit), "GREETING",
+	 * "EHLO", "STARTTLS" (the command or its handshake), "AUTH",
+	 * "MAIL", "RCPT", "RSET"; NULL: it did not. */
+	const char	*failed_at;
 };
 
 struct smtp_msg;

@@ -29,6 +29,9 @@ struct tls_opts {
 	int		 port;		/* with host: the session cache's entry */
 	int		 resume;	/* 1: offer a cached session, keep the
 					   server's new one (tcache.h) */
+	struct tls_peer	*peer;		/* non-NULL: tls_start describes the
+					   server there (tls_peer, below),
+					   even when the handshake fails */
 };
 
 /*
@@ -107,5 +110,50 @@ void	 tls_free(struct tls *);
 #define TLS_CB_MAX	64
 int	 tls_channel_binding(struct tls *, const char *type,
 	    const char **used, unsigned char *buf, size_t max, size_t *len);
+
+/*
+ * What the server showed in the handshake, for stamp --doctor: filled by
+ * tls_start when tls_opts.peer is set, after success or failure (what
+ * the handshake got that far).  Text fields are sanitised.
+ */
+#define TLS_PEER_CHAIN	4		/* certificates described */
+#define TLS_PEER_TEXT	256		/* each name field */
+
+struct tls_peer_cert {
+	char		 subject[TLS_PEER_TEXT];
+	char		 issuer[TLS_PEER_TEXT];
+	char		 names[TLS_PEER_TEXT];	/* SANs: "DNS:a, IP:b" */
+	char		 not_after[32];		/* "2027-01-31 12:00:00 UTC" */
+	long		 days_left;		/* < 0: expired */
+};
+
+/* What was wrong with the server's certificate, in words a fix needs. */
+enum tls_problem {
+	TLS_PEER_OK,			/* nothing (or no certificate seen) */
+	TLS_PEER_NAME,			/* not for the host name */
+	TLS_PEER_UNTRUSTED,		/* self-signed, unknown CA */
+	TLS_PEER_EXPIRED,
+	TLS_PEER_NOT_YET_VALID,		/* or our clock is wrong */
+	TLS_PEER_PIN,			/* not the tls_fingerprint one */
+	TLS_PEER_OTHER			/* verify_text says it */
+};
+
+struct tls_peer {
+	int		 started;	/* tls_start got as far as a handshake */
+	int		 handshake;	/* 1: the handshake completed */
+	enum tls_problem problem;
+	int		 plain_text;	/* the server answered the ClientHello
+					   with something that is not TLS (a
+					   plain-text SMTP port) */
+	char		 version[16];	/* "TLSv1.3", or "" */
+	char		 cipher[64];
+	long		 verify;	/* X509_V_OK (0) or the X509 error */
+	char		 verify_text[128]; /* its description, or "" */
+	int		 pin_failed;	/* tls_fingerprint did not match */
+	char		 fingerprint[100]; /* the leaf's SHA-256, hex: the
+					   value for tls_fingerprint */
+	size_t		 n;		/* certificates described (0: none) */
+	struct tls_peer_cert cert[TLS_PEER_CHAIN]; /* leaf first */
+};
 
 #endif

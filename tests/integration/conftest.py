@@ -42,6 +42,23 @@ def env(home):
 
 
 @pytest.fixture
+def tls_server(certs):
+    """tls_server(mode, cert="server", **server_opts) -> a started
+    SMTPServer whose TLS context has certs.with_server(**server_opts)."""
+    started = []
+
+    def make(mode="smtps", cert="server", **opts):
+        c = certs.with_server(**opts) if opts else certs
+        srv = SMTPServer(c, mode=mode, cert=cert, user=R.USER,
+                         password=R.PASSWORD).start()
+        started.append(srv)
+        return srv
+    yield make
+    for srv in started:
+        srv.stop()
+
+
+@pytest.fixture
 def make_server(certs):
     """make_server(mode="smtps", **kw) -> a started SMTPServer, stopped at
     teardown."""

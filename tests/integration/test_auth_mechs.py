@@ -298,7 +298,6 @@ def test_after_auth_secret_only_in_its_buffer(server, config_for, stamp, env,
     """As test_credentials' PLAIN/LOGIN case: at RCPT time the password is
     in stamp's memory only in secret.c's page, whatever the mechanism did
     with it (HMAC keys, PBKDF2, the OAuth response: wiped by sasl.c)."""
-    import subprocess
     from test_credentials import (AtRcpt, IS_ROOT, PAGE, PW_COMMAND,
                                   WINDOW)
     if not IS_ROOT:
@@ -307,11 +306,7 @@ def test_after_auth_secret_only_in_its_buffer(server, config_for, stamp, env,
     srv = server([mech], replies={"RCPT": hook})
     cfg = config_for(srv, auth=mech.lower(), password=None,
                      password_command=PW_COMMAND, timeout=60)
-    p = hook.start(subprocess.Popen(
-        R.stamp_cmd(["a@x.org"], cfg, stamp), stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env))
-    out, err = p.communicate(SIMPLE, timeout=90)
-    r = subprocess.CompletedProcess(p.args, p.returncode, out, err)
+    r = hook.run(["a@x.org"], cfg, stamp, env)
     assert_sent(r, srv, ["a@x.org"], R.crlf(SIMPLE))
     hits = hook.seen["memory"]
     plain = hits.pop(PW)

@@ -263,6 +263,16 @@ class AtRcpt:
         self.started.set()
         return popen
 
+    def run(self, args, cfg, stamp, env, stdin=SIMPLE):
+        """Run stamp -C cfg args (stdin: bytes, or None for no input)
+        with this hook watching; the CompletedProcess."""
+        p = self.start(subprocess.Popen(
+            R.stamp_cmd(args, cfg, stamp),
+            stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env))
+        out, err = p.communicate(stdin, timeout=90)
+        return subprocess.CompletedProcess(p.args, p.returncode, out, err)
+
 
 @pytest.mark.parametrize("holds", ["password", "password_command"])
 def test_secret_held_out_of_reach(unpriv, make_server, certs, holds):
@@ -354,11 +364,7 @@ def test_after_auth_password_only_in_its_buffer(make_server, config_for,
     # timeout: the scan takes seconds under ASan, and stamp waits for it
     cfg = config_for(srv, password=None, password_command=PW_COMMAND,
                      timeout=60)
-    p = hook.start(subprocess.Popen(
-        R.stamp_cmd(["a@x.org"], cfg, stamp), stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env))
-    out, err = p.communicate(SIMPLE, timeout=90)
-    r = subprocess.CompletedProcess(p.args, p.returncode, out, err)
+    r = hook.run(["a@x.org"], cfg, stamp, env)
     assert_sent(r, srv, ["a@x.org"], R.crlf(SIMPLE))
     hits = hook.seen["memory"]
     plain = hits.pop(R.PASSWORD.encode())
@@ -370,6 +376,49 @@ def test_after_auth_password_only_in_its_buffer(make_server, config_for,
 
 
 @needs_root
+@pytest.mark.parametrize("mech", ["PLAIN", "LOGIN"])
+def test_password_wiped_as_soon_as_auth_succeeds(make_server, config_for,
+                                                 stamp, env, mech):
+    """DESIGN 7: the password buffer is wiped at 235, not at the end of the
+    session.  In lockstep (pipelining = off) stamp has read the 235 before
+    it sends MAIL, so at RCPT time not 8 bytes of the password (from
+    password_command) or of its base64 forms are left anywhere."""
+    hook = AtRcpt(scan_memory=True)
+    srv = make_server("smtps", replies={"RCPT": hook},
+                      auth_mechanisms=(mech,))
+    cfg = config_for(srv, password=None, password_command=PW_COMMAND,
+                     pipelining="off", timeout=60)
+    r = hook.run(["a@x.org"], cfg, stamp, env)
+    assert_sent(r, srv, ["a@x.org"], R.crlf(SIMPLE))
+    hits = hook.seen["memory"]
+    assert all(v == [] for v in hits.values()), {
+        k: [hex(a) for a in v] for k, v in hits.items()}
+
+
+def test_flush_wipes_password_as_soon_as_auth_succeeds(
+        make_server, config_for, stamp, env, run, tmp_path):
+    """The same rule for a queue run (stamp -qI): the item's session has
+    no password left at RCPT time."""
+    qdir = tmp_path / "queue"
+    first = make_server("smtps", replies={"RCPT": "451 4.3.0 try later"})
+    over = dict(password=None, password_command=PW_COMMAND,
+                pipelining="off", timeout=60, queue="yes",
+                queue_dir=str(qdir))
+    r = run(["a@x.org"], SIMPLE, config_for(first, **over))
+    assert r.returncode == 0, r.stderr
+    item, = [f for f in os.listdir(qdir) if len(f) == 16]
+    hook = AtRcpt(scan_memory=True)
+    srv = make_server("smtps", replies={"RCPT": hook})
+    cfg = config_for(srv, name="again.ini", **over)
+    r = hook.run(["-qI" + item], cfg, stamp, env, stdin=None)
+    assert r.returncode == 0, r.stderr
+    assert len(srv.messages) == 1
+    hits = hook.seen["memory"]
+    assert all(v == [] for v in hits.values()), {
+        k: [hex(a) for a in v] for k, v in hits.items()}
+
+
+@needs_root
 def test_after_auth_config_password_not_left_in_stdio_buffer(
         make_server, config_for, stamp, env):
     """password in the file: two copies are legitimate while the session
@@ -378,11 +427,8 @@ def test_after_auth_config_password_not_left_in_stdio_buffer(
     hook = AtRcpt(scan_memory=True)
     srv = make_server("smtps", replies={"RCPT": hook})
     cfg = config_for(srv, timeout=60)
-    p = hook.start(subprocess.Popen(
-        R.stamp_cmd(["a@x.org"], cfg, stamp), stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env))
-    out, err = p.communicate(SIMPLE, timeout=90)
-    assert p.returncode == 0, err
+    r = hook.run(["a@x.org"], cfg, stamp, env)
+    assert r.returncode == 0, r.stderr
     pw = R.PASSWORD.encode()
     starts = [a for a in hook.seen["memory"][pw]
               if a - 1 not in hook.seen["memory"][pw]]

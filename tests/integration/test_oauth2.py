@@ -341,3 +341,22 @@ def test_unknown_client_id_is_a_config_error(make_server, provider,
     r = authorize(run, cfg, kenv)
     assert_exit(r, 78)
     words_in(error_line(r), "device endpoint", "invalid_client")
+
+
+def test_doctor_checks_the_oauth2_token(make_server, provider, config_for,
+                                        run, kenv, keyring):
+    """--doctor gets the token as a send does, and logs in with it."""
+    srv = server(make_server, provider.access_token(1))
+    cfg = o2_config(config_for, srv, provider)
+    r = run(["--doctor"], b"", cfg, env=kenv)
+    assert_exit(r, 78)
+    out = r.stdout.decode()
+    assert "FAIL password: oauth2: no grant" in out, out
+    assert "fix: see the message; stamp --oauth2-authorize test" in out, out
+    authorized(provider, run, cfg, kenv)
+    r = run(["--doctor"], b"", cfg, env=kenv)
+    assert_exit(r, 0)
+    out = r.stdout.decode()
+    assert "OK   password: found (from OAuth2, an access token" in out, out
+    assert srv.sessions[-1].sasl == [
+        b"user=joe\x01auth=Bearer AT1\x01\x01"]

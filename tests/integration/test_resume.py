@@ -28,26 +28,8 @@ import pytest
 
 from stamptest import run as R
 from stamptest.checks import SIMPLE, assert_exit, show
-from stamptest.smtpd import SMTPServer
 
 MODES = ["smtps", "starttls"]
-
-
-@pytest.fixture
-def tls_server(certs):
-    """tls_server(mode, cert="server", **server_opts) -> a started
-    SMTPServer (see test_tls.py)."""
-    started = []
-
-    def make(mode="smtps", cert="server", **opts):
-        c = certs.with_server(**opts) if opts else certs
-        srv = SMTPServer(c, mode=mode, cert=cert, user=R.USER,
-                         password=R.PASSWORD).start()
-        started.append(srv)
-        return srv
-    yield make
-    for srv in started:
-        srv.stop()
 
 
 def cache_dir(home):

@@ -23,27 +23,9 @@ import pytest
 from stamptest import run as R
 from stamptest.checks import SIMPLE, assert_exit, assert_sent, error_line, \
     words_in
-from stamptest.smtpd import SMTPServer
 from stamptest.syslog import parse_datagram, parse_log_line
 
 MODES = ["smtps", "starttls"]
-
-
-@pytest.fixture
-def tls_server(certs):
-    """tls_server(mode, cert="server", **server_opts) -> a started
-    SMTPServer whose TLS context has certs.with_server(**server_opts)."""
-    started = []
-
-    def make(mode="smtps", cert="server", **opts):
-        c = certs.with_server(**opts) if opts else certs
-        srv = SMTPServer(c, mode=mode, cert=cert, user=R.USER,
-                         password=R.PASSWORD).start()
-        started.append(srv)
-        return srv
-    yield make
-    for srv in started:
-        srv.stop()
 
 
 def assert_nothing_after_tls_failed(srv, mode):
