@@ -322,7 +322,11 @@ respond(int fd, int ok)
 		(void)write_all(fd, bad, sizeof(bad) - 1);
 }
 
-/* The one redirect request: its state must be ours; code into code. */
+/*
+ * The one redirect request: its state must be ours; code into code.  0,
+ * -1, or 1 for a connection that closed or stayed silent without a
+ * request (a browser's speculative connection): the wait goes on.
+ */
 static int
 take_redirect(const struct account *a, int c, const char *state,
     char *code, struct result *res)
@@ -331,8 +335,9 @@ take_redirect(const struct account *a, int c, const char *state,
 	char	*q;
 
 	req[0] = '\0';
-	if (read_request(c, req, sizeof(req)) == -1 ||
-	    strncmp(req, "GET /", 5) != 0 ||
+	if (read_request(c, req, sizeof(req)) == -1)
+		return 1;		/* no request on it: not the one */
+	if (strncmp(req, "GET /", 5) != 0 ||
 	    (q = strchr(req + 4, '?')) == NULL ||
 	    q > req + 4 + strcspn(req + 4, " ")) {
 		respond(c, 0);
@@ -360,24 +365,31 @@ take_redirect(const struct account *a, int c, const char *state,
 	return 0;
 }
 
-/* Wait for the browser's redirect (one connection), the user's time. */
+/*
+ * Wait for the browser's redirect, the account's timeout in all: the
+ * first request decides; connections without one are closed and skipped.
+ */
 static int
 await_redirect(const struct account *a, int fd, const char *state,
     char *code, struct result *res)
 {
 	struct pollfd	 pfd = { .fd = fd, .events = POLLIN };
-	int		 c, rv, n;
+	long long	 end = now_ms() + a->timeout * 1000LL, left;
+	int		 c, rv = 1;
 
-	n = poll(&pfd, 1, a->timeout * 1000);
-	if (n <= 0)
-		return result_fail(res, EX_TEMPFAIL, "oauth2: no redirect "
-		    "within %d s (the account's timeout); run stamp "
-		    "--oauth2-authorize %s again", a->timeout, a->name);
-	if ((c = accept4(fd, NULL, NULL, SOCK_CLOEXEC)) == -1)
-		return result_fail(res, EX_OSERR, "oauth2: accept: %s",
-		    strerror(errno));
-	rv = take_redirect(a, c, state, code, res);
-	close(c);
+	while (rv == 1) {
+		if ((left = end - now_ms()) <= 0 ||
+		    poll(&pfd, 1, (int)left) <= 0)
+			return result_fail(res, EX_TEMPFAIL, "oauth2: no "
+			    "redirect within %d s (the account's timeout); run "
+			    "stamp --oauth2-authorize %s again", a->timeout,
+			    a->name);
+		if ((c = accept4(fd, NULL, NULL, SOCK_CLOEXEC)) == -1)
+			return result_fail(res, EX_OSERR, "oauth2: accept: %s",
+			    strerror(errno));
+		rv = take_redirect(a, c, state, code, res);
+		close(c);
+	}
 	return rv;
 }
 

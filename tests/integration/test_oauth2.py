@@ -9,6 +9,7 @@ only when OAuth2 is used."""
 import os
 import re
 import select
+import socket
 import subprocess
 import time
 import urllib.parse
@@ -133,6 +134,9 @@ def test_code_flow_pkce_loopback(stamp, make_server, provider, config_for,
         ru = urllib.parse.urlsplit(q["redirect_uri"])
         assert ru.scheme == "http" and ru.hostname == "127.0.0.1"
         assert ru.port > 0
+        # A browser's speculative connection, closed without a request,
+        # is not the redirect: stamp keeps waiting.
+        socket.create_connection(("127.0.0.1", ru.port), timeout=5).close()
         status, body = browser(url, certs.ca_pem)
         assert status == 200 and b"authorized" in body
         out, err = p.communicate(timeout=20)
