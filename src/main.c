@@ -82,6 +82,8 @@ submit(struct job *j)
 	if (drain && qrun_batch_after(&b, j->acct, &j->res, &j->info) == 0)
 		o.more = &b.more;
 	r = smtp_send(&o, &m, &j->info, &j->res);
+	if (r == -1 && j->res.exitcode == EX_NOPERM && oauth2_enabled(j->acct))
+		oauth2_refused(j->acct);
 	if (drain)
 		qrun_batch_end(&b);
 	return r;

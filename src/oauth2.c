@@ -64,6 +64,19 @@ store(const struct account *a, const char *kind, const char *value,
 	    keyring_timeout(a), res);
 }
 
+void
+oauth2_refused(const struct account *a)
+{
+	const char	*attrs[ATTRS_MAX];
+	struct result	 ignored;
+
+	memset(&ignored, 0, sizeof(ignored));
+	attrs_of(a, "access", attrs);
+	if (secret_item_clear(attrs, keyring_timeout(a), &ignored) > 0)
+		log_trace("the server refused the access token: dropped, "
+		    "the next send refreshes it");
+}
+
 /* 1 found, 0 not found, -1 error. */
 static int
 lookup(const struct account *a, const char *kind, struct secret *s,

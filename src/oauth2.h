@@ -38,6 +38,13 @@ int	 oauth2_token(const struct account *, struct secret *s,
 	    struct result *);
 
 /*
+ * The server refused the access token (EX_NOPERM at AUTH): drop the
+ * cached one, so that the next send asks the provider for a new one
+ * instead of offering the same token until it expires.  Best effort.
+ */
+void	 oauth2_refused(const struct account *);
+
+/*
  * --oauth2-authorize: obtain the first grant and store it.  The device
  * grant (RFC 8628) when the account has a device endpoint and its
  * oauth2_flow is not "code"; else the authorization code with PKCE

@@ -330,7 +330,9 @@ flush_account(struct qrun_batch *b, const char *filter)
 		o = qrun_smtp_opts(b->acct, &sec);
 		o.more = &b->more;
 		b->lead = &lead;
-		smtp_send(&o, &lead.sm, b->info, &res);
+		if (smtp_send(&o, &lead.sm, b->info, &res) == -1 &&
+		    res.exitcode == EX_NOPERM && oauth2_enabled(b->acct))
+			oauth2_refused(b->acct);
 	}
 	secret_wipe(&sec);
 	if (!b->lead_done)

@@ -199,6 +199,26 @@ def test_expired_access_token_is_refreshed(make_server, provider, config_for,
     assert items(keyring, provider, "refresh") == ["RT1"]   # not rotated
 
 
+def test_token_refused_by_the_server_is_dropped(make_server, provider,
+                                               config_for, run, kenv,
+                                               keyring):
+    """A token still valid by its expiry that the server refuses (535,
+    e.g. revoked there): 77, and it is dropped, so the next send
+    refreshes instead of offering it again until it expires."""
+    srv = server(make_server, "not-what-the-provider-issued")
+    cfg = o2_config(config_for, srv, provider)
+    authorized(provider, run, cfg, kenv)
+    assert len(items(keyring, provider, "access")) == 1
+    assert_exit(run(["a@x.org"], SIMPLE, cfg, env=kenv), 77)
+    assert items(keyring, provider, "access") == []
+    posts = len(provider.posts("/token"))
+    srv.password = provider.access_token(2).encode()
+    r = run(["a@x.org"], SIMPLE, cfg, env=kenv)
+    assert_sent(r, srv, ["a@x.org"], R.crlf(SIMPLE))
+    ref = provider.posts("/token")[posts:]
+    assert [f[2]["grant_type"] for f in ref] == ["refresh_token"]
+
+
 def test_rotated_refresh_token_is_stored(make_server, provider, config_for,
                                          run, kenv, keyring):
     provider.expires_in = 30
