@@ -582,6 +582,9 @@ keyring_store(const char *const *attrs, const char *label, const char *value,
 	GList		*items;
 	int		 n = 0, rv = -1;
 
+	if (len > SECRET_MAX)	/* a lookup could not return it */
+		return result_fail(res, EX_DATAERR, "%s for %s is longer than "
+		    "%d bytes", k->kind, k->what, SECRET_MAX);
 	if (prepare(attrs, &svc, &q, &items, k, res) == -1 ||
 	    check_default(svc, k, res) == -1 ||
 	    store_value(svc, &q, label, value, len, k, res) == -1)

@@ -88,9 +88,51 @@ copy_in(struct secret *s, const char *pw, struct result *res)
 	return 0;
 }
 
-/* sh -c cmd, stdin from /dev/null, stdout and stderr to the pipes. */
+/*
+ * Our controlling terminal, open, if our process group is in its
+ * foreground (so the command can have it while it runs); else -1.
+ */
 static int
-spawn_sh(const char *cmd, int out, int err, pid_t *pid, struct result *res)
+foreground_tty(void)
+{
+	int	 fd;
+
+	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1)
+		return -1;
+	if (tcgetpgrp(fd) != getpgrp()) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Take the terminal back from the command's process group. */
+static void
+tty_restore(int tty)
+{
+	sigset_t	 ttou, old;
+
+	if (tty == -1)
+		return;
+	/* tcsetpgrp from a background group would stop us with SIGTTOU. */
+	sigemptyset(&ttou);
+	sigaddset(&ttou, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &ttou, &old);
+	(void)tcsetpgrp(tty, getpgrp());
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(tty);
+}
+
+/*
+ * sh -c cmd, stdin from /dev/null, stdout and stderr to the pipes, in a
+ * process group of its own, so that a timeout kills what it started too
+ * (sh -c 'helper &' ...).  When we had the terminal's foreground, the
+ * group gets it (tty != -1): a command that asks on /dev/tty still can,
+ * and ^C reaches it.
+ */
+static int
+spawn_sh(const char *cmd, int out, int err, int tty, pid_t *pid,
+    struct result *res)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -104,6 +146,13 @@ spawn_sh(const char *cmd, int out, int err, pid_t *pid, struct result *res)
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, out, 1);
 	posix_spawn_file_actions_adddup2(&fa, err, 2);
+#if __GLIBC_PREREQ(2, 35)
+	/* After setpgid, before closefrom (which would close tty). */
+	if (tty != -1)
+		posix_spawn_file_actions_addtcsetpgrp_np(&fa, tty);
+#else
+	(void)tty;
+#endif
 #if __GLIBC_PREREQ(2, 34)
 	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 #endif
@@ -114,8 +163,9 @@ spawn_sh(const char *cmd, int out, int err, pid_t *pid, struct result *res)
 	sigaddset(&dfl, SIGPIPE);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &dfl);
+	posix_spawnattr_setpgroup(&attr, 0);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF);
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
 	e = posix_spawn(pid, SHELL, &fa, &attr, argv, environ);
 	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
@@ -246,7 +296,7 @@ run_command(const struct account *a, struct secret *s, struct result *res)
 {
 	struct child_out c;
 	int		 out[2] = { -1, -1 }, err[2] = { -1, -1 };
-	int		 status, timedout, rv = -1;
+	int		 status, timedout, rv = -1, tty = -1;
 	pid_t		 pid;
 
 	memset(&c, 0, sizeof(c));
@@ -255,7 +305,9 @@ run_command(const struct account *a, struct secret *s, struct result *res)
 		    strerror(errno));
 		goto out;
 	}
-	if (spawn_sh(a->password_command, out[1], err[1], &pid, res) == -1)
+	tty = foreground_tty();
+	if (spawn_sh(a->password_command, out[1], err[1], tty, &pid,
+	    res) == -1)
 		goto out;
 	close_fd(&out[1]);
 	close_fd(&err[1]);
@@ -263,9 +315,10 @@ run_command(const struct account *a, struct secret *s, struct result *res)
 	c.err = err[0];
 	out[0] = err[0] = -1;
 	/* A command that never ends (a prompt nobody sees under cron) must
-	 * not hang stamp: it gets the account's timeout, then SIGKILL. */
+	 * not hang stamp: it gets the account's timeout, then SIGKILL, and
+	 * so does everything in its process group (what it started). */
 	if ((timedout = collect(&c, s, now_ms() + a->timeout * 1000LL) == -1))
-		kill(pid, SIGKILL);
+		kill(-pid, SIGKILL);
 	while (waitpid(pid, &status, 0) == -1)
 		if (errno != EINTR) {
 			result_fail(res, EX_OSERR, "password_command: waitpid: "
@@ -278,6 +331,7 @@ run_command(const struct account *a, struct secret *s, struct result *res)
 	else
 		rv = judge(status, &c, s, res);
 out:
+	tty_restore(tty);
 	close_fd(&out[0]);
 	close_fd(&out[1]);
 	close_fd(&err[0]);

@@ -109,7 +109,8 @@ int	 secret_item_lookup(const char *const *attrs, struct secret *out,
  * Store value (len bytes; it stays the caller's, to wipe) with label in
  * the default collection; then no other item has these attributes (one
  * of ours is replaced, others are removed).  A locked matching item or a
- * locked or missing default collection is refused.  0 or -1.
+ * locked or missing default collection is refused, and so is a value
+ * over SECRET_MAX bytes (EX_DATAERR).  0 or -1.
  */
 int	 secret_item_store(const char *const *attrs, const char *label,
 	    const char *value, size_t len, int timeout_s, struct result *);

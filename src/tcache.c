@@ -3,12 +3,15 @@
  */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -19,6 +22,8 @@
 
 #define SUBDIR		"stamp/tls"
 #define TMP_NAME_MAX	(TCACHE_KEY_LEN + 32)	/* ".<key>.<pid>.tmp" */
+#define TMP_STALE_S	60	/* a temporary file this old is left over */
+#define PID_DIGITS_MAX	10
 
 void
 tcache_key(char *key, const char *const *parts, size_t n)
@@ -220,6 +225,74 @@ create_tmp(int dfd, const char *key, char *tmp)
 	return fd;
 }
 
+/*
+ * The pid in a temporary file's name ".<key>.<pid>.tmp"; 0 if the name
+ * is not of that form.
+ */
+static pid_t
+tmp_pid(const char *name)
+{
+	const char	*p = name + 1 + TCACHE_KEY_LEN + 1;
+	size_t		 n;
+	long		 pid = 0;
+
+	if (name[0] != '.' || strlen(name) < 1 + TCACHE_KEY_LEN + 1 ||
+	    strspn(name + 1, "0123456789abcdef") != TCACHE_KEY_LEN ||
+	    name[1 + TCACHE_KEY_LEN] != '.')
+		return 0;
+	if ((n = strspn(p, "0123456789")) == 0 || n > PID_DIGITS_MAX ||
+	    strcmp(p + n, ".tmp") != 0)
+		return 0;
+	for (; n > 0; n--, p++)
+		pid = pid * 10 + (*p - '0');
+	return pid > 0 && pid <= INT32_MAX ? (pid_t)pid : 0;
+}
+
+/* Left over: its writer is gone (killed between create and rename). */
+static int
+tmp_stale(int dfd, const char *name, pid_t pid, time_t now)
+{
+	struct stat	 st;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISREG(st.st_mode))
+		return 0;
+	if (now - st.st_mtime > TMP_STALE_S)
+		return 1;	/* a live writer renames within microseconds */
+	return kill(pid, 0) == -1 && errno == ESRCH;
+}
+
+/*
+ * Remove the temporary files that writers killed between create and
+ * rename left behind: older than a minute, or whose pid is gone.  The
+ * directory holds one entry per server, so this is one getdents.
+ */
+static void
+remove_stale(int dfd)
+{
+	struct dirent	*d;
+	DIR		*dir;
+	time_t		 now = time(NULL);
+	pid_t		 pid, self = getpid();
+	int		 fd;
+
+	if ((fd = dup(dfd)) == -1)
+		return;
+	if ((dir = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
+	while ((d = readdir(dir)) != NULL) {
+		if ((pid = tmp_pid(d->d_name)) == 0 || pid == self ||
+		    !tmp_stale(dfd, d->d_name, pid, now))
+			continue;
+		if (unlinkat(dfd, d->d_name, 0) == 0)
+			log_trace("TLS session cache: removed %s, left by "
+			    "process %ld", d->d_name, (long)pid);
+	}
+	closedir(dir);
+}
+
 void
 tcache_store(const char *key, const void *buf, size_t len)
 {
@@ -233,6 +306,7 @@ tcache_store(const char *key, const void *buf, size_t len)
 	}
 	if ((dfd = open_dir(1)) == -1)
 		return;
+	remove_stale(dfd);
 	if ((fd = create_tmp(dfd, key, tmp)) == -1) {
 		log_trace("TLS session cache: cannot write an entry: %s",
 		    strerror(errno));

@@ -6,7 +6,9 @@
  * Directories are created 0700, entries 0600, written to a temporary
  * file and renamed over the old one, so that any number of stamp
  * processes may load and store at once: a reader sees the old entry or
- * the new one, never half of one; the last writer wins.
+ * the new one, never half of one; the last writer wins.  A writer killed
+ * between the two leaves its ".<key>.<pid>.tmp": each store removes
+ * those whose pid is gone or that are older than a minute.
  *
  * The cache is an optimisation and never a reason for a send to fail:
  * nothing here returns an error.  Whatever is wrong (no HOME, a

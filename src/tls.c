@@ -62,11 +62,16 @@ wait_ssl(struct tls *t, int err, long long deadline)
 	}
 }
 
+static void	 err_strings_load(void);
+
 static const char *
 ssl_reason(void)
 {
 	unsigned long	 e = ERR_peek_last_error();
-	const char	*r = e ? ERR_reason_error_string(e) : NULL;
+	const char	*r;
+
+	err_strings_load();
+	r = e ? ERR_reason_error_string(e) : NULL;
 
 	return r ? r : "unknown error";
 }
@@ -670,6 +675,70 @@ ctx_take_checked(struct tls *t, const struct tls_opts *o, struct result *res)
 }
 
 /*
+ * OpenSSL's error strings are not loaded at initialisation, where they
+ * cost ~1.1 M instructions (4 % of a whole send), but only before the
+ * first one is printed: errors are queued as codes, and their strings are
+ * looked up by code when printed, so the codes queued before stay good.
+ * OPENSSL_INIT_NO_LOAD_*_STRINGS uses up OpenSSL 3.0's own once, so the
+ * only way to load them afterwards is the per-library loaders, deprecated
+ * in 3.0 but exported.  Without them (OPENSSL_NO_DEPRECATED_3_0), the
+ * strings are loaded at initialisation as before.  Common reasons
+ * ("unsupported", "malloc failure") come with ERR's own table.
+ */
+#if defined(OPENSSL_NO_DEPRECATED_3_0) || OPENSSL_VERSION_MAJOR < 3
+#define TLS_INIT_STRINGS	0
+static void
+err_strings_load(void)
+{
+}
+#else
+#define TLS_INIT_STRINGS	(OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS | \
+				    OPENSSL_INIT_NO_LOAD_SSL_STRINGS)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static void
+err_strings_load(void)
+{
+	static int	 loaded;
+
+	if (loaded)
+		return;
+	loaded = 1;
+	(void)ERR_load_ERR_strings();
+	(void)ERR_load_ASN1_strings();
+	(void)ERR_load_ASYNC_strings();
+	(void)ERR_load_BIO_strings();
+	(void)ERR_load_BN_strings();
+	(void)ERR_load_BUF_strings();
+	(void)ERR_load_CMS_strings();
+	(void)ERR_load_COMP_strings();
+	(void)ERR_load_CONF_strings();
+	(void)ERR_load_CRYPTO_strings();
+	(void)ERR_load_CT_strings();
+	(void)ERR_load_DH_strings();
+	(void)ERR_load_DSA_strings();
+	(void)ERR_load_EC_strings();
+	(void)ERR_load_ENGINE_strings();
+	(void)ERR_load_EVP_strings();
+	(void)ERR_load_KDF_strings();
+	(void)ERR_load_OBJ_strings();
+	(void)ERR_load_OCSP_strings();
+	(void)ERR_load_OSSL_STORE_strings();
+	(void)ERR_load_PEM_strings();
+	(void)ERR_load_PKCS12_strings();
+	(void)ERR_load_PKCS7_strings();
+	(void)ERR_load_RAND_strings();
+	(void)ERR_load_RSA_strings();
+	(void)ERR_load_TS_strings();
+	(void)ERR_load_UI_strings();
+	(void)ERR_load_X509_strings();
+	(void)ERR_load_X509V3_strings();
+	(void)ERR_load_SSL_strings();
+}
+#pragma GCC diagnostic pop
+#endif
+
+/*
  * No OPENSSL_cleanup at exit: freeing every algorithm and provider one by
  * one costs more CPU than some handshakes, for memory that exit returns
  * anyway.  Only effective if this is OpenSSL's first initialisation.
@@ -677,7 +746,7 @@ ctx_take_checked(struct tls *t, const struct tls_opts *o, struct result *res)
 static void
 tls_init(void)
 {
-	OPENSSL_init_ssl(OPENSSL_INIT_NO_ATEXIT, NULL);
+	OPENSSL_init_ssl(OPENSSL_INIT_NO_ATEXIT | TLS_INIT_STRINGS, NULL);
 }
 
 int

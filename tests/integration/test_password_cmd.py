@@ -569,3 +569,71 @@ def test_secret_service_that_hangs(smtps, config_for, env, tmp_path):
         "bus within 2 s; ")
     smtps.settle()
     assert smtps.connections == 0
+
+
+# --- password_command's process group ---------------------------------------
+
+def gone(pid, timeout=5):
+    """The process has exited (gone, or a zombie nobody has reaped yet)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.parametrize("cmd", [
+    "sleep 100 & echo $! > {f}; sleep 100",
+    "sh -c 'sleep 100 & echo $! > {f}; sleep 100'",
+    "(sleep 100 & echo $! > {f}; wait) & wait"])
+def test_command_timeout_kills_what_it_started(smtps, config_for, run,
+                                               tmp_path, cmd):
+    """The command runs in a process group of its own, and the timeout
+    kills the whole group: nothing it started outlives stamp."""
+    f = tmp_path / "bgpid"
+    cfg = config_for(smtps, password=None, timeout="1",
+                     password_command=cmd.format(f=f))
+    start = time.monotonic()
+    r = run(["a@x.org"], SIMPLE, cfg)
+    assert_exit(r, 75)
+    assert time.monotonic() - start < 8
+    assert error_line(r) == ("stamp: password_command did not finish within "
+                             "1 s (timeout = in the account)")
+    pid = int(f.read_text())
+    if not gone(pid):
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail("pid %d, started by password_command, outlived the "
+                    "timeout" % pid)
+    smtps.settle()
+    assert smtps.connections == 0
+
+
+def test_command_that_asks_on_the_terminal(make_server, config_for, stamp,
+                                           env):
+    """Its own process group gets the terminal's foreground while it runs
+    (a background group reading /dev/tty would be stopped by SIGTTIN),
+    and stamp takes the terminal back after it."""
+    pw = "asked-on-dev-tty-4411"
+    srv = make_server("smtps", user="ttycmd", password=pw)
+    cfg = config_for(srv, user="ttycmd", password=None, timeout="10",
+                     password_command="printf 'secret? ' >/dev/tty; "
+                     "read -r p </dev/tty; printf %s \"$p\"")
+    t = Pty([stamp, "-C", cfg, "--password", "check"], env)
+    try:
+        # TOSTOP: a background process that writes to the terminal is
+        # stopped, so stamp's own line below proves that it took the
+        # terminal back (it prints only after the password is typed).
+        mode = termios.tcgetattr(t.slave)
+        mode[3] |= termios.TOSTOP
+        termios.tcsetattr(t.slave, termios.TCSANOW, mode)
+        t.read_until(b"secret? ")
+        t.write(pw.encode() + b"\r")
+        assert t.finish() == 0, t.out
+    finally:
+        t.close()
+    assert b"authenticated as ttycmd" in t.out, t.out

@@ -15,6 +15,8 @@ Decisions tested here (tcache.h, tls.h, stamp.ini(5) tls_resume):
     would otherwise resume); changing tls_trust_file (even its contents)
     or tls_fingerprint means a full handshake;
   - 20 sends at once all deliver and leave one valid entry;
+  - the temporary file of a writer killed between create and rename is
+    removed by the next store (its pid gone, or older than a minute);
   - a cache that cannot be written or is not safe to use never costs the
     message.
 """
@@ -266,6 +268,34 @@ def test_twenty_concurrent_sends(tls_server, config_for, run, stamp, env,
     assert len(srv.messages) == 40
     [r] = send(run, cfg)
     assert "TLS session resumed" in err(r), show(r)
+
+
+def test_killed_writers_temporary_files_removed(tls_server, config_for,
+                                                run, home):
+    """What a stamp killed between writing a new entry and renaming it
+    leaves (".<key>.<pid>.tmp") is removed by the next send that stores
+    a session: its pid is gone, or it is older than a minute.  A live
+    writer's is left alone."""
+    srv = tls_server("smtps")
+    cfg = config_for(srv)
+    send(run, cfg)
+    [key] = entries(home)
+    p = subprocess.Popen(["true"])
+    p.wait()                                   # a pid nobody has now
+    d = cache_dir(home)
+    dead = os.path.join(d, ".%s.%d.tmp" % (key, p.pid))
+    old = os.path.join(d, ".%s.%d.tmp" % ("0" * 64, os.getpid()))
+    live = os.path.join(d, ".%s.%d.tmp" % ("1" * 64, os.getpid()))
+    for f in (dead, old, live):
+        fd = os.open(f, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, b"half an entry")
+        os.close(fd)
+    os.utime(old, (os.path.getmtime(old) - 120,) * 2)
+    [r] = send(run, cfg)
+    assert "TLS session resumed" in err(r), show(r)
+    assert sorted(entries(home)) == sorted([key, os.path.basename(live)])
+    assert "removed %s, left by process %d" % (os.path.basename(dead),
+                                              p.pid) in err(r), show(r)
 
 
 @pytest.mark.parametrize("how", ["cache-is-a-file", "world-writable-dir",

@@ -470,6 +470,111 @@ test_items_no_bus(void **state)
 	assert_string_equal(cs.res.msg, "keyring attribute user has no value");
 }
 
+/*
+ * The generic calls against a real gnome-keyring: this binary again
+ * (--in-keyring) under dbus-run-session, with a fresh unlocked keyring
+ * in a temporary HOME.  Exit 0, or the number of the failed check.
+ */
+#define IN_KEYRING	"--in-keyring"
+#define KR_CHECK(n, cond) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "in keyring: check %d: %s\n", (n),	\
+		    res.msg);						\
+		return (n);						\
+	}								\
+} while (0)
+
+static int
+in_keyring(void)
+{
+	static const char *const other[] = { "service", "oauth2", "user",
+	    "ann", NULL };
+	struct secret	 s;
+	struct result	 res = { 0 };
+	char		*big;
+	int		 i, rv = -1;
+
+	/* gnome-keyring may take a moment to own its name on the bus. */
+	for (i = 0; i < 50 && rv == -1; i++) {
+		memset(&res, 0, sizeof(res));
+		if ((rv = secret_item_lookup(token_attrs, &s, 5, &res)) == -1)
+			usleep(100 * 1000);
+	}
+	KR_CHECK(1, rv == 0 && s.buf == NULL);
+	KR_CHECK(2, secret_item_store(token_attrs, "token", "tok-1", 5, 5,
+	    &res) == 0);
+	KR_CHECK(3, secret_item_lookup(token_attrs, &s, 5, &res) == 1);
+	KR_CHECK(4, s.len == 5 && strcmp(s.buf, "tok-1") == 0 &&
+	    strcmp(s.source, "libsecret") == 0);
+	secret_wipe(&s);
+	/* Stored again: replaced, not a second item. */
+	KR_CHECK(5, secret_item_store(token_attrs, "token", "tok-22", 6, 5,
+	    &res) == 0);
+	KR_CHECK(6, secret_item_store(other, "other", "ann's", 5, 5,
+	    &res) == 0);
+	KR_CHECK(7, secret_item_lookup(token_attrs, &s, 5, &res) == 1 &&
+	    strcmp(s.buf, "tok-22") == 0);
+	secret_wipe(&s);
+	/* SECRET_MAX bytes fit (an OAuth2 access token); one more does not. */
+	if ((big = malloc(SECRET_MAX + 1)) == NULL)
+		return 99;
+	memset(big, 'j', SECRET_MAX + 1);
+	KR_CHECK(8, secret_item_store(token_attrs, "token", big, SECRET_MAX,
+	    5, &res) == 0);
+	KR_CHECK(9, secret_item_lookup(token_attrs, &s, 5, &res) == 1 &&
+	    s.len == SECRET_MAX && memcmp(s.buf, big, SECRET_MAX) == 0);
+	secret_wipe(&s);
+	KR_CHECK(10, secret_item_store(token_attrs, "token", big,
+	    SECRET_MAX + 1, 5, &res) == -1 && res.exitcode == EX_DATAERR);
+	free(big);
+	memset(&res, 0, sizeof(res));
+	KR_CHECK(11, secret_item_clear(token_attrs, 5, &res) == 1);
+	KR_CHECK(12, secret_item_lookup(token_attrs, &s, 5, &res) == 0 &&
+	    s.buf == NULL);
+	KR_CHECK(13, secret_item_clear(token_attrs, 5, &res) == 0);
+	/* The other item was left alone. */
+	KR_CHECK(14, secret_item_lookup(other, &s, 5, &res) == 1 &&
+	    strcmp(s.buf, "ann's") == 0);
+	secret_wipe(&s);
+	return 0;
+}
+
+static void
+test_items_real_keyring(void **state)
+{
+	static const char script[] = "printf %s unlock-pw | "
+	    "gnome-keyring-daemon --unlock --components=secrets >/dev/null "
+	    "2>&1 && exec \"$0\" " IN_KEYRING;
+	char		 self[512], home[] = "/tmp/stamp-kr.XXXXXX", cmd[600];
+	ssize_t		 n;
+	pid_t		 pid;
+	int		 status;
+
+	(void)state;
+	if (access("/usr/bin/dbus-run-session", X_OK) != 0 ||
+	    access("/usr/bin/gnome-keyring-daemon", X_OK) != 0)
+		skip();
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	assert_true(n > 0);
+	self[n] = '\0';
+	assert_non_null(mkdtemp(home));
+	if ((pid = fork()) == 0) {
+		setenv("HOME", home, 1);
+		unsetenv("DBUS_SESSION_BUS_ADDRESS");
+		unsetenv("XDG_RUNTIME_DIR");
+		unsetenv("DISPLAY");
+		execl("/usr/bin/dbus-run-session", "dbus-run-session", "--",
+		    "/bin/sh", "-c", script, self, (char *)NULL);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", home);
+	assert_int_equal(system(cmd), 0);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* secret_store and secret_clear need a user, as the lookup does. */
 static void
 test_store_needs_user(void **state)
@@ -615,7 +720,7 @@ test_wiped(void **state)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_core_dumps_off),	/* first: see there */
@@ -631,8 +736,11 @@ main(void)
 		cmocka_unit_test(test_loaded_on_demand),
 		cmocka_unit_test(test_no_library),
 		cmocka_unit_test(test_items_no_bus),
+		cmocka_unit_test(test_items_real_keyring),
 		cmocka_unit_test(test_wiped),
 	};
 
+	if (argc == 2 && strcmp(argv[1], IN_KEYRING) == 0)
+		return in_keyring();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,9 +1,12 @@
 /*
  * test_tcache.c - the TLS session cache's files (tcache.h): where they
- * go, their modes, what is refused when loading, and the entry names.
+ * go, their modes, what is refused when loading, the entry names, and
+ * the temporary files of killed writers removed.
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -202,6 +206,76 @@ test_unsafe_dir(void **state)
 	assert_int_equal(tcache_load(key, buf, sizeof(buf)), 3);
 }
 
+/* A temporary file as a writer of pid leaves it, age seconds old. */
+static void
+make_tmp(char *path, size_t n, const char *k, long pid, int age)
+{
+	struct timespec	 t[2];
+	int		 fd;
+
+	snprintf(path, n, "%s/.cache/stamp/tls/.%s.%ld.tmp", base, k, pid);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd != -1);
+	assert_int_equal(write(fd, "half", 4), 4);
+	close(fd);
+	clock_gettime(CLOCK_REALTIME, &t[0]);
+	t[0].tv_sec -= age;
+	t[1] = t[0];
+	assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
+}
+
+/* A pid that no process has now: a child's, reaped. */
+static long
+dead_pid(void)
+{
+	pid_t	 pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	return (long)pid;
+}
+
+/*
+ * A writer killed between create and rename leaves ".<key>.<pid>.tmp":
+ * the next store removes those whose pid is gone or that are older
+ * than a minute, for any key, and nothing else.
+ */
+static void
+test_stale_tmp_removed(void **state)
+{
+	const char	*parts[] = { "other", "587" };
+	char		 other[TCACHE_KEY_LEN + 1], dead[512], old[512];
+	char		 live[512], odd[512], notours[512], buf[16];
+	long		 gone = dead_pid(), alive = (long)getppid();
+
+	(void)state;
+	tcache_key(other, parts, 2);
+	tcache_store(key, "v1", 2);			/* makes the directory */
+	make_tmp(dead, sizeof(dead), key, gone, 0);
+	make_tmp(old, sizeof(old), other, alive, 120);
+	make_tmp(live, sizeof(live), other, 1, 5);	/* alive, writing */
+	snprintf(odd, sizeof(odd), "%s/.cache/stamp/tls/.%s.%ld.tmp", base,
+	    "not-a-key", gone);
+	assert_int_equal(close(open(odd, O_WRONLY | O_CREAT, 0600)), 0);
+	snprintf(notours, sizeof(notours), "%s/.cache/stamp/tls/.%s.%ldx.tmp",
+	    base, key, gone);
+	assert_int_equal(close(open(notours, O_WRONLY | O_CREAT, 0600)), 0);
+	tcache_store(key, "v2", 2);
+	assert_int_equal(access(dead, F_OK), -1);
+	assert_int_equal(access(old, F_OK), -1);
+	assert_int_equal(access(live, F_OK), 0);
+	assert_int_equal(access(odd, F_OK), 0);
+	assert_int_equal(access(notours, F_OK), 0);
+	assert_int_equal(tcache_load(key, buf, sizeof(buf)), 2);
+	assert_memory_equal(buf, "v2", 2);
+	/* A load only reads: nothing is removed then. */
+	make_tmp(dead, sizeof(dead), key, gone, 0);
+	assert_int_equal(tcache_load(key, buf, sizeof(buf)), 2);
+	assert_int_equal(access(dead, F_OK), 0);
+}
+
 int
 main(void)
 {
@@ -218,6 +292,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_oversize_not_stored, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_unsafe_dir, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_stale_tmp_removed, setup,
 		    teardown),
 	};
 
