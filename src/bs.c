@@ -512,7 +512,9 @@ end_data(struct bs *b)
 		if (!r.set)
 			result_fail(&r, EX_SOFTWARE, "not sent");
 		fail_reply(b, &r);
-	} else if (r.smtpmsg[0] != '\0')
+	} else if (strncmp(r.smtpmsg, BS_QUEUED, strlen(BS_QUEUED)) == 0)
+		reply(b, "250 2.0.0 Ok: %.400s", r.smtpmsg);
+	else if (r.smtpmsg[0] != '\0')
 		reply(b, "250 2.0.0 Ok: sent (upstream: %.400s)", r.smtpmsg);
 	else
 		reply(b, "250 2.0.0 Ok: sent");

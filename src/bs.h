@@ -45,6 +45,9 @@ struct result;
 #define BS_REPLY_MAX	512	/* reply line with its CRLF (4.5.3.1.5);
 				   longer error texts end in "..." */
 #define BS_HOST_MAX	256	/* our name in the greeting */
+#define BS_QUEUED	"queued as "	/* deliver's smtpmsg for a queued
+					   message (an upstream reply starts
+					   with its code) */
 
 /* One message, as accepted by DATA.  Valid during the callback only. */
 struct bs_txn {
@@ -63,7 +66,9 @@ struct bs_opts {
 	/*
 	 * Submit one message: 0 when the upstream server accepted it, else
 	 * -1 with the failure in res (its exitcode picks the reply, its msg
-	 * is the reply's text).  res->smtpmsg, if any, ends a 250 reply.
+	 * is the reply's text).  res->smtpmsg, if any, ends a 250 reply:
+	 * "Ok: sent (upstream: <it>)", or, when it starts with BS_QUEUED
+	 * (the queue kept the message: it was not sent), "Ok: <it>".
 	 */
 	int		(*deliver)(void *arg, const struct bs_txn *,
 			    struct result *res);
