@@ -20,7 +20,8 @@
  * after the final dot: the session stays in step and nothing is sent).
  *
  * Addresses are checked as envelope.c reads them: exactly one addr-spec
- * (addr.h), stored in that normal form; the null sender <> is refused.
+ * (addr.h), stored in that normal form; the null sender <> is taken
+ * (RFC 5321 section 4.5.5) and is from "".
  * The message is the data un-dot-stuffed, line ends as received (CRLF or
  * LF), spooled by msg.c (memory, then an unlinked temp file).
  *
@@ -51,7 +52,8 @@ struct result;
 
 /* One message, as accepted by DATA.  Valid during the callback only. */
 struct bs_txn {
-	const char	*from;		/* MAIL FROM address, without <> */
+	const char	*from;		/* MAIL FROM address, without <>;
+					   "" for the null sender */
 	char		**rcpts;	/* RCPT TO addresses, without <> */
 	size_t		 nrcpts;
 	const char	*body_type;	/* BODY= ("7BIT", "8BITMIME") or NULL */

@@ -286,6 +286,8 @@ put_mailbox(struct obuf *b, const char *name, const char *addr,
 static int
 rewrites(const struct hdredit *in, int one, const struct addr_mailbox *mb)
 {
+	if (in->sender[0] == '\0')		/* the null sender */
+		return 0;
 	if (in->from_mode == FROM_HDR_ON)
 		return !one || strcasecmp(mb->addr, in->sender) != 0;
 	/* auto: only what the server would refuse, for a usable sender. */
@@ -328,6 +330,15 @@ put_from_field(struct obuf *b, const struct hdrs *h,
 	return rc;
 }
 
+/* The address of a From: we add: the sender, or null_from for <>. */
+static const char *
+from_addr(const struct hdredit *in)
+{
+	if (in->sender[0] != '\0' || in->null_from == NULL)
+		return in->sender;
+	return in->null_from;
+}
+
 /* A Message-ID right part: ASCII letters, digits, '-', inner dots. */
 static int
 is_hostname(const char *d)
@@ -351,7 +362,7 @@ make_msgid(const struct hdredit *in, struct result *res)
 {
 	unsigned char	 rnd[MSGID_RANDOM];
 	char		 id[MSGID_MAX], hex[2 * MSGID_RANDOM + 1], when[16];
-	const char	*dom = addr_domain(in->sender);
+	const char	*dom = addr_domain(from_addr(in));
 	struct tm	 tm;
 	time_t		 t = time(NULL);
 	size_t		 i;
@@ -413,6 +424,10 @@ add_fields(struct obuf *b, const struct hdrs *h, const struct hdredit *in,
 	add_id = !has_field(h, "Message-ID");
 	if (!from && !add_date && !add_id)
 		return 0;
+	if (from && from_addr(in)[0] == '\0')
+		return result_fail(b->res, EX_CONFIG, "the null sender needs "
+		    "a From: field: the message has none and the account no "
+		    "from address");
 	if (from && fullname_phrase(in->fullname, &name, b->res) == -1)
 		return -1;
 	if (add_date && hdr_date(date, time(NULL)) == -1) {
@@ -425,7 +440,7 @@ add_fields(struct obuf *b, const struct hdrs *h, const struct hdredit *in,
 	}
 	end_line(b, eol);
 	if (from)
-		put_mailbox(b, name, in->sender, eol);
+		put_mailbox(b, name, from_addr(in), eol);
 	free(name);
 	if (add_date)
 		put_field3(b, "Date: ", date, eol);

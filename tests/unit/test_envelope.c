@@ -411,6 +411,52 @@ test_sender_in_angles(void **state)
 	assert_string_equal(F.env.from, "bounce@example.org");
 }
 
+/*
+ * The null sender (RFC 5321 4.5.5), as bounce and vacation tools pass
+ * it: "<>" or "", never qualified, and the From: is never emptied: the
+ * message's is kept (whatever set_from_header), a missing one is the
+ * account's from, and without one that is EX_CONFIG.
+ */
+static void
+test_null_sender(void **state)
+{
+	static const char *const spell[] = { "<>", "" };
+	size_t	 i;
+
+	(void)state;
+	add_rcpt("a@b");
+	F.acct.qualify_domain = "example.net";
+	for (i = 0; i < 2; i++) {
+		F.cli.from = spell[i];
+		F.acct.set_from_header = FROM_HDR_ON;
+		assert_int_equal(build("From: Vacation <joe@x.org>\n\nhi\n"), 0);
+		assert_string_equal(F.env.from, "");
+		F.id_domain = "example.org";
+		assert_sent("From: Vacation <joe@x.org>\nDate: %D\n"
+		    "Message-ID: %M\n\nhi\n");
+		envelope_free(&F.env);
+		F.acct.set_from_header = FROM_HDR_AUTO;
+		assert_int_equal(build("From: root\n\nhi\n"), 0);
+		assert_sent("From: root\nDate: %D\nMessage-ID: %M\n\nhi\n");
+		envelope_free(&F.env);
+		assert_int_equal(build("Subject: bounce\n\nhi\n"), 0);
+		assert_string_equal(F.env.from, "");
+		assert_sent("Subject: bounce\nFrom: me@example.org\nDate: %D\n"
+		    "Message-ID: %M\n\nhi\n");
+		envelope_free(&F.env);
+	}
+	/* -F names the From: that is added. */
+	F.cli.fullname = "Mail System";
+	assert_int_equal(build("Subject: bounce\n\nhi\n"), 0);
+	assert_sent("Subject: bounce\nFrom: Mail System <me@example.org>\n"
+	    "Date: %D\nMessage-ID: %M\n\nhi\n");
+	envelope_free(&F.env);
+	/* No From: anywhere: refused, not sent with an empty one. */
+	F.acct.from = "*@example.org";
+	assert_int_equal(build("Subject: bounce\n\nhi\n"), -1);
+	assert_fail(EX_CONFIG, "the null sender needs a From: field");
+}
+
 static void
 test_bad_account_from(void **state)
 {
@@ -1385,6 +1431,7 @@ main(void)
 		T(test_no_sender),
 		T(test_bad_sender),
 		T(test_sender_in_angles),
+		T(test_null_sender),
 		T(test_bad_account_from),
 		T(test_argv_lists),
 		T(test_read_headers),
