@@ -427,7 +427,8 @@ build_hdr(struct envelope *env, const struct hdrs *h, const struct cli *cli,
 	struct hdredit	 in = {
 		.sender = env->from, .null_from = null_from(acct),
 		.fullname = cli->fullname,
-		.domain = acct->domain, .from_mode = acct->set_from_header,
+		.domain = acct->domain, .qualify_domain = acct->qualify_domain,
+		.from_mode = acct->set_from_header,
 		.long_lines = acct->long_lines, .body_qp = env->body_qp,
 		.body_8bit = msg_eightbit_from(m, (off_t)h->body_off),
 	};

@@ -266,6 +266,83 @@ kept_name(const char *v, const struct addr_mailbox *mb, char **out,
 	return text_phrase(mb->addr, strlen(mb->addr), out, res);
 }
 
+/* Fields whose unqualified addresses get @qualify_domain (hdredit.h). */
+static int
+qualifies(const struct hdrs *h, const struct hdr_field *f)
+{
+	static const char *const names[] = { "From", "To", "Cc",
+	    "Reply-To", "Resent-From", "Resent-To", "Resent-Cc", NULL };
+	const char *const *n;
+
+	for (n = names; *n != NULL; n++)
+		if (hdr_is(h, f, *n))
+			return 1;
+	return 0;
+}
+
+/* v with "@" domain inserted at each of the n offsets ends. */
+static void
+put_inserted(struct obuf *b, const char *v, const size_t *ends, size_t n,
+    const char *domain)
+{
+	size_t	 i, at = 0;
+
+	for (i = 0; i < n; i++) {
+		put(b, v + at, ends[i] - at);
+		put_str(b, "@");
+		put_str(b, domain);
+		at = ends[i];
+	}
+	put_str(b, v + at);
+}
+
+/*
+ * With qualify_domain, a field that qualifies() and holds unqualified
+ * addresses is rebuilt: its name, ": ", its unfolded value with
+ * "@domain" after each such address (names and comments untouched),
+ * folded again where it is too long.  Returns 1 when it was put, 0 when
+ * the field is to go as it is (nothing to qualify, or a value that does
+ * not parse: the server decides), -1 out of memory.
+ */
+static int
+put_qualified(struct obuf *b, const struct hdrs *h,
+    const struct hdr_field *f, const struct hdredit *in, const char *eol)
+{
+	struct obuf	 line = { NULL, 0, 0, 0, b->res };
+	struct result	 tmp;
+	size_t		*ends = NULL, n = 0;
+	char		*v;
+	int		 rc = 0;
+
+	if (in->qualify_domain == NULL || !qualifies(h, f))
+		return 0;
+	if ((v = hdr_value(h, f, b->res)) == NULL)
+		return -1;
+	memset(&tmp, 0, sizeof(tmp));
+	if (addr_list_unqualified(v, strlen(v), &ends, &n, &tmp) == -1 &&
+	    tmp.exitcode != EX_DATAERR)
+		rc = result_fail(b->res, tmp.exitcode, "%s", tmp.msg);
+	else if (n > 0) {
+		put(&line, h->buf + f->off, f->namelen);
+		put_str(&line, ": ");
+		put_inserted(&line, v, ends, n, in->qualify_domain);
+		if (line.failed)
+			rc = -1;
+		else {
+			log_trace("%.*s: %s qualified with @%s",
+			    (int)f->namelen, h->buf + f->off, v,
+			    in->qualify_domain);
+			put_folded(b, line.p, line.n, f->namelen + 2, eol);
+			put_str(b, eol);
+			rc = 1;
+		}
+	}
+	free(line.p);
+	free(ends);
+	free(v);
+	return rc;
+}
+
 /* "From: name <addr>", or "From: addr" without a name. */
 static void
 put_mailbox(struct obuf *b, const char *name, const char *addr,
@@ -317,6 +394,8 @@ put_from_field(struct obuf *b, const struct hdrs *h,
 	one = addr_mailbox_parse(v, strlen(v), &mb, &tmp) == 0;
 	if (!rewrites(in, one, &mb)) {
 		free(v);
+		if ((rc = put_qualified(b, h, f, in, eol)) != 0)
+			return rc == -1 ? -1 : 0;
 		return put_field(b, h, f, in, eol);
 	}
 	rc = one ? kept_name(v, &mb, &name, b->res) :
@@ -479,6 +558,12 @@ put_edited(struct obuf *b, const struct hdrs *h, const struct hdr_field *f,
 	if (in->body_qp && hdr_is(h, f, "Content-Transfer-Encoding")) {
 		put_field3(b, "Content-Transfer-Encoding: ", "quoted-printable",
 		    eol);
+		return 0;
+	}
+	switch (put_qualified(b, h, f, in, eol)) {
+	case -1:
+		return -1;
+	case 1:
 		return 0;
 	}
 	return put_field(b, h, f, in, eol);

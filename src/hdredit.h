@@ -7,6 +7,13 @@
  * auto gives a From: holding one unqualified address the envelope sender,
  * on gives every From: the envelope sender (both keep the display name, or
  * make one of a comment or of the unqualified name), off changes nothing.
+ * With qualify_domain, the unqualified addresses ("root") of To:, Cc:,
+ * Reply-To:, Resent-To:, Resent-Cc:, Resent-From: and of a From: that
+ * set_from_header keeps (not with off) get "@" qualify_domain, as the
+ * envelope's do: such a field is rebuilt from its unfolded value with
+ * only that inserted (display names, comments, groups as they were) and
+ * folded again where needed; a field with nothing to qualify, or whose
+ * value does not parse as an address list, goes byte for byte.
  * The null sender (sender ""; RFC 5321 section 4.5.5: bounces, vacation
  * replies) never replaces a From: address; a missing From: then gets
  * null_from, and without one hdredit_build fails (EX_CONFIG): a From:
@@ -52,6 +59,8 @@ struct hdredit {
 						   NULL */
 	const char		*fullname;	/* -F, or NULL */
 	const char		*domain;	/* EHLO name, or NULL */
+	const char		*qualify_domain; /* for unqualified header
+						   addresses, or NULL */
 	enum from_header	 from_mode;
 	enum long_lines		 long_lines;	/* for long header lines */
 	int			 body_qp;	/* the body goes QP (qp.h) */

@@ -436,8 +436,10 @@ test_null_sender(void **state)
 		    "Message-ID: %M\n\nhi\n");
 		envelope_free(&F.env);
 		F.acct.set_from_header = FROM_HDR_AUTO;
+		/* Kept, but qualified as the envelope would be. */
 		assert_int_equal(build("From: root\n\nhi\n"), 0);
-		assert_sent("From: root\nDate: %D\nMessage-ID: %M\n\nhi\n");
+		assert_sent("From: root@example.net\nDate: %D\n"
+		    "Message-ID: %M\n\nhi\n");
 		envelope_free(&F.env);
 		assert_int_equal(build("Subject: bounce\n\nhi\n"), 0);
 		assert_string_equal(F.env.from, "");
@@ -900,9 +902,82 @@ test_qualify_domain(void **state)
 	assert_string_equal(F.env.from, "root@example.net");
 	assert_rcpts("root@example.net", "bob@example.net", "a@example.com",
 	    "\"quoted name\"@x", "mhmd@example.net", NULL);
-	/* The From: stamp adds has the qualified sender. */
-	assert_sent("To: \"quoted name\"@x, mhmd\nDate: d\n"
+	/* The From: stamp adds has the qualified sender; To: is qualified. */
+	assert_sent("To: \"quoted name\"@x, mhmd@example.net\nDate: d\n"
 	    "From: root@example.net\nMessage-ID: %M\n\nhi\n");
+}
+
+/*
+ * qualify_domain in the header: the unqualified addresses of To:, Cc:
+ * (and Reply-To:, Resent-*) get it, names, comments, groups and encoded
+ * words untouched; qualified ones, other fields and fields that do not
+ * parse go byte for byte; set_from_header = off keeps From: as it is.
+ */
+static void
+test_qualify_header_fields(void **state)
+{
+	(void)state;
+	F.acct.qualify_domain = "example.net";
+	F.id_domain = "example.org";
+	add_rcpt("a@b");
+	assert_int_equal(build("From: me@example.org\r\n"
+	    "To: \"(Cron Daemon)\" <root>, root (admin), =?UTF-8?Q?J=C3=B6?= "
+	    "<jo>\r\n"
+	    "Cc: staff: bob, \"a b\"@x.org;,\r\n \"x y\"\r\n"
+	    "Reply-To: ops\r\nX-Other: root\r\nResent-Cc: <kim>\r\n"
+	    "Bcc: secret\r\nTo: a@b.org (ok)\r\nCc: bad <x\r\n"
+	    "Date: d\r\nMessage-ID: <i@x>\r\n\r\nhi\r\n"), 0);
+	assert_sent("From: me@example.org\r\n"
+	    "To: \"(Cron Daemon)\" <root@example.net>, "
+	    "root@example.net (admin), =?UTF-8?Q?J=C3=B6?= "
+	    "<jo@example.net>\r\n"
+	    "Cc: staff: bob@example.net, \"a b\"@x.org;, "
+	    "\"x y\"@example.net\r\n"
+	    "Reply-To: ops@example.net\r\nX-Other: root\r\n"
+	    "Resent-Cc: <kim@example.net>\r\n"
+	    "To: a@b.org (ok)\r\nCc: bad <x\r\n"
+	    "Date: d\r\nMessage-ID: <i@x>\r\n\r\nhi\r\n");
+	envelope_free(&F.env);
+	/* Without qualify_domain: as they were. */
+	F.acct.qualify_domain = NULL;
+	assert_int_equal(build("To: root (admin)\nDate: d\nMessage-ID: <i@x>"
+	    "\n\nhi\n"), 0);
+	assert_sent("To: root (admin)\nDate: d\nMessage-ID: <i@x>\n"
+	    "From: me@example.org\n\nhi\n");
+	envelope_free(&F.env);
+	/* off: From: as it is; To: still qualified. */
+	F.acct.qualify_domain = "example.net";
+	F.acct.set_from_header = FROM_HDR_OFF;
+	assert_int_equal(build("From: root\nTo: root\nDate: d\n"
+	    "Message-ID: <i@x>\n\nhi\n"), 0);
+	assert_sent("From: root\nTo: root@example.net\nDate: d\n"
+	    "Message-ID: <i@x>\n\nhi\n");
+}
+
+/* A qualified To: over 998 octets is folded again, between addresses. */
+static void
+test_qualify_header_folded(void **state)
+{
+	char	 m[4096], *p, *line;
+	size_t	 i, n = 0;
+
+	(void)state;
+	F.acct.qualify_domain = "example.net";
+	add_rcpt("a@b");
+	n += (size_t)snprintf(m + n, sizeof(m) - n, "To: u0");
+	for (i = 1; i < 200; i++)
+		n += (size_t)snprintf(m + n, sizeof(m) - n, ",\n u%zu", i);
+	snprintf(m + n, sizeof(m) - n, "\nDate: d\nMessage-ID: <i@x>\n\nhi\n");
+	assert_int_equal(build(m), 0);
+	p = strndup(F.env.hdr, F.env.hdrlen);
+	assert_non_null(p);
+	for (line = strtok(p, "\n"); line != NULL; line = strtok(NULL, "\n"))
+		assert_true(strlen(line) <= 998);
+	free(p);
+	assert_non_null(memmem(F.env.hdr, F.env.hdrlen, "u0@example.net, "
+	    "u1@example.net,", 31));
+	assert_non_null(memmem(F.env.hdr, F.env.hdrlen, "u199@example.net\n",
+	    17));
 }
 
 static void
@@ -1432,6 +1507,8 @@ main(void)
 		T(test_bad_sender),
 		T(test_sender_in_angles),
 		T(test_null_sender),
+		T(test_qualify_header_fields),
+		T(test_qualify_header_folded),
 		T(test_bad_account_from),
 		T(test_argv_lists),
 		T(test_read_headers),
