@@ -431,6 +431,7 @@ build_hdr(struct envelope *env, const struct hdrs *h, const struct cli *cli,
 		.from_mode = acct->set_from_header,
 		.long_lines = acct->long_lines, .body_qp = env->body_qp,
 		.body_8bit = msg_eightbit_from(m, (off_t)h->body_off),
+		.resent = cli->read_headers,
 	};
 
 	return hdredit_build(h, headlen, (size_t)m->size, &in, &env->hdr,

@@ -528,6 +528,62 @@ add_fields(struct obuf *b, const struct hdrs *h, const struct hdredit *in,
 	return 0;
 }
 
+/*
+ * The topmost block of Resent-* fields (RFC 5322 section 3.6.6): the run
+ * of consecutive ones that starts at the first.  Its last index, or -1
+ * when the message has none.
+ */
+static long
+resent_block(const struct hdrs *h, size_t *first)
+{
+	size_t	 i;
+
+	for (i = 0; i < h->n && !hdr_has_prefix(h, &h->f[i], "Resent-"); i++)
+		;
+	if (i == h->n)
+		return -1;
+	for (*first = i; i + 1 < h->n &&
+	    hdr_has_prefix(h, &h->f[i + 1], "Resent-"); i++)
+		;
+	return (long)i;
+}
+
+static int
+block_has(const struct hdrs *h, size_t first, size_t last, const char *name)
+{
+	for (; first <= last; first++)
+		if (hdr_is(h, &h->f[first], name))
+			return 1;
+	return 0;
+}
+
+/*
+ * -t resends by the topmost Resent-* block: like a message's own
+ * fields, it must have a Resent-Date: and should have a
+ * Resent-Message-ID: (section 3.6.6); add them at its end.
+ */
+static int
+add_resent(struct obuf *b, const struct hdrs *h, size_t first, size_t last,
+    const struct hdredit *in, const char *eol)
+{
+	char	 date[HDR_DATE_MAX], *id;
+
+	end_line(b, eol);
+	if (!block_has(h, first, last, "Resent-Date")) {
+		if (hdr_date(date, time(NULL)) == -1)
+			return result_fail(b->res, EX_OSERR, "no local time "
+			    "for Resent-Date:");
+		put_field3(b, "Resent-Date: ", date, eol);
+	}
+	if (!block_has(h, first, last, "Resent-Message-ID")) {
+		if ((id = make_msgid(in, b->res)) == NULL)
+			return -1;
+		put_field3(b, "Resent-Message-ID: ", id, eol);
+		free(id);
+	}
+	return 0;
+}
+
 /* RFC 2045 sections 4, 5.2, 6.7: the fields of a quoted-printable body. */
 static void
 add_mime(struct obuf *b, const struct hdrs *h, const struct hdredit *in,
@@ -576,13 +632,18 @@ hdredit_build(const struct hdrs *h, size_t headlen, size_t msgsize,
 {
 	struct obuf	 b = { NULL, 0, 0, 0, res };
 	const char	*eol = msg_eol(h, headlen);
-	size_t		 i, fend;
+	size_t		 i, fend, rfirst = 0;
+	long		 rlast = in->resent ? resent_block(h, &rfirst) : -1;
 
 	*msgidp = NULL;
 	fend = h->n > 0 ? h->f[h->n - 1].off + h->f[h->n - 1].len : h->start;
-	for (i = 0; i < h->n; i++)
+	for (i = 0; i < h->n; i++) {
 		if (put_edited(&b, h, &h->f[i], in, eol) == -1)
 			goto fail;
+		if ((long)i == rlast && add_resent(&b, h, rfirst, i, in,
+		    eol) == -1)
+			goto fail;
+	}
 	if (add_fields(&b, h, in, msgidp, eol) == -1)
 		goto fail;
 	add_mime(&b, h, in, eol);

@@ -7,6 +7,12 @@
  * auto gives a From: holding one unqualified address the envelope sender,
  * on gives every From: the envelope sender (both keep the display name, or
  * make one of a comment or of the unqualified name), off changes nothing.
+ * With resent (-t), the topmost block of Resent-* fields (the run of
+ * consecutive ones from the first; RFC 5322 section 3.6.6), if any, gets
+ * a Resent-Date: (now) and a Resent-Message-ID: (made as a Message-ID)
+ * when it lacks them, after its last field.  The message's own Date:
+ * and Message-ID: are added as ever when missing; *msgidp is about
+ * those only.
  * With qualify_domain, the unqualified addresses ("root") of To:, Cc:,
  * Reply-To:, Resent-To:, Resent-Cc:, Resent-From: and of a From: that
  * set_from_header keeps (not with off) get "@" qualify_domain, as the
@@ -65,6 +71,8 @@ struct hdredit {
 	enum long_lines		 long_lines;	/* for long header lines */
 	int			 body_qp;	/* the body goes QP (qp.h) */
 	int			 body_8bit;	/* it has bytes >= 0x80 */
+	int			 resent;	/* -t: a Resent-* block is
+						   what is sent (envelope.h) */
 };
 
 /*

@@ -193,9 +193,12 @@ check_date(const char *s)
 	return (size_t)len;
 }
 
-/* A Message-ID stamp made: "<" 14 digits "." pid "." 16 hex "@" dom ">". */
+/*
+ * A Message-ID stamp made: "<" 14 digits "." pid "." 16 hex "@" dom ">";
+ * the message's (env.msgid), or a Resent-Message-ID (resent).
+ */
 static size_t
-check_msgid(const char *s)
+check_id(const char *s, int resent)
 {
 	size_t	 i = 1, dl = strlen(F.id_domain);
 	char	 pid[32];
@@ -214,15 +217,19 @@ check_msgid(const char *s)
 	assert_memory_equal(s + i, F.id_domain, dl);
 	i += dl;
 	assert_int_equal(s[i++], '>');
+	if (resent)
+		return i;
 	assert_non_null(F.env.msgid);
 	assert_int_equal(strlen(F.env.msgid), i);
 	assert_memory_equal(F.env.msgid, s, i);
 	return i;
 }
 
+
 /*
  * got against want, where "%D" stands for a Date: value and "%M" for a
- * Message-ID that stamp made (checked by check_date, check_msgid).
+ * Message-ID that stamp made (checked by check_date, check_id), "%R"
+ * for a Resent-Message-ID.
  */
 static void
 match(const char *got, const char *want)
@@ -230,8 +237,10 @@ match(const char *got, const char *want)
 	const char	*g = got, *w = want;
 
 	while (*w != '\0') {
-		if (w[0] == '%' && (w[1] == 'D' || w[1] == 'M')) {
-			g += w[1] == 'D' ? check_date(g) : check_msgid(g);
+		if (w[0] == '%' && (w[1] == 'D' || w[1] == 'M' ||
+		    w[1] == 'R')) {
+			g += w[1] == 'D' ? check_date(g) :
+			    check_id(g, w[1] == 'R');
 			w += 2;
 		} else if (*g++ != *w++)
 			fail_msg("sent:\n%s\nwanted:\n%s\ndiffers at byte "
@@ -844,13 +853,57 @@ test_resent_block(void **state)
 	add_rcpt("argv@x");
 	assert_int_equal(build(m), 0);
 	assert_rcpts("argv@x", "r1@x", "r2@x", "r3@x", "r4@x", NULL);
+	/* The block had its Resent-Date:, not its Resent-Message-ID:. */
 	assert_sent("Received: from a by b\n"
 	    "Resent-From: r@x\nResent-To: r1@x, R2 <r2@x>\n"
-	    "Resent-cc: r3@x\nResent-Date: d2\n"
+	    "Resent-cc: r3@x\nResent-Date: d2\nResent-Message-ID: %R\n"
 	    "Received: from c by d\n"
 	    "Resent-To: old@x\n"
 	    "From: o@x\nTo: to@x\nCc: cc@x\nDate: d\n"
 	    "Message-ID: <i@x>\n\nhi\n");
+}
+
+/*
+ * -t with a Resent-* block: Resent-Date: and Resent-Message-ID: added
+ * when missing (RFC 5322 3.6.6), at the end of the topmost block (even
+ * when a dropped Resent-Bcc: ends it), in the message's line ending;
+ * kept when there; never without -t or without a block.
+ */
+static void
+test_resent_fields_added(void **state)
+{
+	(void)state;
+	F.cli.read_headers = 1;
+	assert_int_equal(build("Resent-From: r@x\r\nResent-To: r1@x\r\n"
+	    "Resent-Bcc: b@x\r\nReceived: x\r\nResent-Date: old\r\n"
+	    "From: o@x\r\nDate: d\r\nMessage-ID: <i@x>\r\n\r\nhi\r\n"), 0);
+	assert_rcpts("r1@x", "b@x", NULL);
+	assert_sent("Resent-From: r@x\r\nResent-To: r1@x\r\n"
+	    "Resent-Date: %D\r\nResent-Message-ID: %R\r\n"
+	    "Received: x\r\nResent-Date: old\r\n"
+	    "From: o@x\r\nDate: d\r\nMessage-ID: <i@x>\r\n\r\nhi\r\n");
+	assert_string_equal(F.env.msgid, "<i@x>");
+	envelope_free(&F.env);
+	/* Both there: byte for byte. */
+	assert_int_equal(build("Resent-To: r1@x\nResent-Message-ID: <r@x>\n"
+	    "Resent-Date: d2\nFrom: o@x\nDate: d\nMessage-ID: <i@x>\n\nhi\n"),
+	    0);
+	assert_sent("Resent-To: r1@x\nResent-Message-ID: <r@x>\n"
+	    "Resent-Date: d2\nFrom: o@x\nDate: d\nMessage-ID: <i@x>\n\nhi\n");
+	envelope_free(&F.env);
+	/* Without -t: the Resent-* block is not what is sent. */
+	F.cli.read_headers = 0;
+	add_rcpt("a@b");
+	assert_int_equal(build("Resent-To: r1@x\nFrom: o@x\nDate: d\n"
+	    "Message-ID: <i@x>\n\nhi\n"), 0);
+	assert_sent("Resent-To: r1@x\nFrom: o@x\nDate: d\n"
+	    "Message-ID: <i@x>\n\nhi\n");
+	envelope_free(&F.env);
+	/* -t without a block: nothing Resent-. */
+	F.cli.read_headers = 1;
+	assert_int_equal(build("To: t@x\nFrom: o@x\nDate: d\n"
+	    "Message-ID: <i@x>\n\nhi\n"), 0);
+	assert_sent("To: t@x\nFrom: o@x\nDate: d\nMessage-ID: <i@x>\n\nhi\n");
 }
 
 /* A topmost block without Resent-To/Cc/Bcc has no recipients. */
@@ -1538,6 +1591,7 @@ main(void)
 		T(test_mbox_line_dropped),
 		T(test_mbox_line_then_body),
 		T(test_resent_block),
+		T(test_resent_fields_added),
 		T(test_resent_block_without_recipients),
 		T(test_resent_without_t),
 		T(test_bad_resent_recipient),
