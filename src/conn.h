@@ -17,9 +17,13 @@ struct tls_opts;
 struct conn;
 
 /*
- * Connect to host:port.  All addresses share connect_ms, each trying in
- * turn with an equal share of what is left (a dead first address leaves
- * time for the next).  Name resolution itself is not bounded.
+ * Connect to host:port within connect_ms, name resolution included: the
+ * lookup (getaddrinfo_a, so that a resolver that never answers cannot
+ * hang us) gets the whole budget, then all addresses share what it left,
+ * each trying in turn with an equal share of what is left (a dead first
+ * address leaves time for the next).  A lookup that ran out of time ->
+ * EX_TEMPFAIL ("name lookup timed out"); it may go on in its helper
+ * thread, harmlessly, until the resolver gives up.
  *
  * io_ms bounds every later wait for the server: the TLS handshake, each
  * write, and each reply as a whole (the clock starts when the last bytes
