@@ -193,7 +193,8 @@ resolve(const char *host, int port, long long deadline, int budget_ms,
 		return 0;
 	}
 	if (e == EAI_INPROGRESS || gai_error(&sl->req) == EAI_INPROGRESS) {
-		gai_cancel(&sl->req);	/* may not stop it: the slot waits */
+		/* gai_cancel may not stop it: the slot waits for its end. */
+		gai_cancel(&sl->req);
 		return result_fail(res, EX_TEMPFAIL, "connect to %s:%d: name "
 		    "lookup timed out after %d ms (the resolver does not "
 		    "answer)", host, port, budget_ms);

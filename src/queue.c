@@ -444,7 +444,8 @@ meta_line(struct queue_item *it, char *line, struct result *res)
 	char	*v, *end, **dst = NULL;
 	long long n;
 
-	if ((v = strchr(line, ' ')) == NULL)
+	/* Values never hold a line end (queue.h): a CR is corruption. */
+	if ((v = strchr(line, ' ')) == NULL || strchr(line, '\r') != NULL)
 		return -1;
 	*v++ = '\0';
 	if (strcmp(line, "rcpt") == 0)

@@ -444,7 +444,8 @@ test_unqualified_ends(void **state)
 	(void)state;
 	unq("a@b, c@d", "a@b, c@d");
 	unq("root", "root@Q");
-	unq("root (admin), \"(Cron)\" <root>", "root@Q (admin), \"(Cron)\" <root@Q>");
+	unq("root (admin), \"(Cron)\" <root>",
+	    "root@Q (admin), \"(Cron)\" <root@Q>");
 	unq("g: a, b@x;, \"q r\"", "g: a@Q, b@x;, \"q r\"@Q");
 	unq("a . b (c) , <@r.x:d>", "a . b@Q (c) , <@r.x:d@Q>");
 	unq("=?UTF-8?Q?J=C3=B6?= <jo>", "=?UTF-8?Q?J=C3=B6?= <jo@Q>");

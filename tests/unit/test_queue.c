@@ -409,6 +409,8 @@ test_corrupt(void **state)
 		{ "\nhdrlen ", "\nrcpt   " },		/* hdrlen missing */
 		{ "\nbody_qp 1", "\nbody_qp 7" },	/* out of range */
 		{ "\ncreated 1", "\ncreated -" },	/* not a number */
+		{ "@y.org\n", "@y.or\r\n" },		/* a CR (fuzz_queue) */
+		{ "x.org\nrcpt", "x.o\rg\nrcpt" },	/* in the sender */
 	};
 	size_t		 i;
 
