@@ -296,13 +296,28 @@ put_inserted(struct obuf *b, const char *v, const size_t *ends, size_t n,
 	put_str(b, v + at);
 }
 
+/* Is the rebuilt value (line from off) still an address list? */
+static int
+still_parses(const struct obuf *line, size_t off)
+{
+	struct strlist	 l = { NULL, 0, 0 };
+	struct result	 tmp;
+	int		 ok;
+
+	memset(&tmp, 0, sizeof(tmp));
+	ok = addr_list_parse(line->p + off, line->n - off, &l, &tmp) == 0;
+	strlist_free(&l);
+	return ok;
+}
+
 /*
  * With qualify_domain, a field that qualifies() and holds unqualified
  * addresses is rebuilt: its name, ": ", its unfolded value with
  * "@domain" after each such address (names and comments untouched),
  * folded again where it is too long.  Returns 1 when it was put, 0 when
- * the field is to go as it is (nothing to qualify, or a value that does
- * not parse: the server decides), -1 out of memory.
+ * the field is to go as it is (nothing to qualify, a value that does
+ * not parse, or would not once qualified: an address over ADDR_MAX; the
+ * server decides), -1 out of memory.
  */
 static int
 put_qualified(struct obuf *b, const struct hdrs *h,
@@ -328,6 +343,8 @@ put_qualified(struct obuf *b, const struct hdrs *h,
 		put_inserted(&line, v, ends, n, in->qualify_domain);
 		if (line.failed)
 			rc = -1;
+		else if (!still_parses(&line, f->namelen + 2))
+			rc = 0;		/* an address too long: as it is */
 		else {
 			log_trace("%.*s: %s qualified with @%s",
 			    (int)f->namelen, h->buf + f->off, v,

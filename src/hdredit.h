@@ -19,7 +19,8 @@
  * envelope's do: such a field is rebuilt from its unfolded value with
  * only that inserted (display names, comments, groups as they were) and
  * folded again where needed; a field with nothing to qualify, or whose
- * value does not parse as an address list, goes byte for byte.
+ * value does not parse as an address list (before, or after: an address
+ * over ADDR_MAX), goes byte for byte.
  * The null sender (sender ""; RFC 5321 section 4.5.5: bounces, vacation
  * replies) never replaces a From: address; a missing From: then gets
  * null_from, and without one hdredit_build fails (EX_CONFIG): a From:

@@ -991,6 +991,16 @@ test_qualify_header_fields(void **state)
 	    "To: a@b.org (ok)\r\nCc: bad <x\r\n"
 	    "Date: d\r\nMessage-ID: <i@x>\r\n\r\nhi\r\n");
 	envelope_free(&F.env);
+	/* An address qualify_domain would make too long: as it was. */
+	{
+		char	 m[512];
+
+		snprintf(m, sizeof(m), "To: %0315d, c\nDate: d\n"
+		    "Message-ID: <i@x>\n\nhi\n", 0);
+		assert_int_equal(build(m), 0);
+		assert_memory_equal(F.env.hdr, m, strlen(m) - 4);
+		envelope_free(&F.env);
+	}
 	/* Without qualify_domain: as they were. */
 	F.acct.qualify_domain = NULL;
 	assert_int_equal(build("To: root (admin)\nDate: d\nMessage-ID: <i@x>"
