@@ -452,7 +452,10 @@ meta_line(struct queue_item *it, char *line, struct result *res)
 		return *v == '\0' ? -1 :
 		    strlist_add(&it->rcpts, v, strlen(v), res);
 	if (strcmp(line, "error") == 0) {
-		str_copy(it->st.error, sizeof(it->st.error), v);
+		/* Written sanitised; a tampered one must not reach a
+		 * terminal through mailq either. */
+		result_sanitise(it->st.error, sizeof(it->st.error), v,
+		    strlen(v));
 		return 0;
 	}
 	if (strcmp(line, "account") == 0)
@@ -555,7 +558,8 @@ read_state(struct queue_item *it)
 		else if (strcmp(buf, "next") == 0)
 			st.next = atoll(p);
 		else if (strcmp(buf, "error") == 0)
-			str_copy(st.error, sizeof(st.error), p);
+			result_sanitise(st.error, sizeof(st.error), p,
+			    strlen(p));
 	}
 	fclose(f);
 	if (st.attempts >= 1)

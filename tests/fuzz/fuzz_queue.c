@@ -9,7 +9,7 @@
  * Checks: 0 or -1, never 1 (the item is there, nobody holds it); -1 is
  * EX_DATAERR naming the item; an item read has an account, a sender and
  * at least one recipient, none with a line end, hdrlen <= size, a state
- * with attempts >= 1 and an error below QUEUE_ERR_MAX; locked, the
+ * with attempts >= 1 and a printable error below QUEUE_ERR_MAX; locked, the
  * message it hands to smtp.c is exactly the bytes after the envelope
  * section, the header section its first hdrlen bytes.
  */
@@ -96,6 +96,9 @@ check_item(const struct queue_item *it)
 	fuzz_check(it->body_qp == 0 || it->body_qp == 1, "body_qp 0 or 1");
 	fuzz_check(it->st.attempts >= 1, "attempts >= 1");
 	fuzz_check(strlen(it->st.error) < QUEUE_ERR_MAX, "error bounded");
+	for (i = 0; it->st.error[i] != '\0'; i++)
+		fuzz_check(it->st.error[i] >= 0x20 && it->st.error[i] < 0x7f,
+		    "the error is printable (mailq shows it)");
 	(void)queue_due(it, it->created);
 	(void)queue_expired(it, it->created);
 }

@@ -296,6 +296,24 @@ test_id_collision(void **state)
 	assert_int_equal(count(path(f, "tmp")), 0);
 }
 
+/* A tampered state file: its error reaches mailq without escapes. */
+static void
+test_state_error_sanitised(void **state)
+{
+	struct fx		*f = *state;
+	struct queue_item	 it;
+	struct result		 res = { 0 };
+	char			 id[QUEUE_ID_LEN + 1], st[64];
+
+	put(f, id);
+	snprintf(st, sizeof(st), "%s.state", id);
+	write_file(path(f, st), "attempts 2\nerror \x1b[2Jgone\a\n");
+	assert_int_equal(queue_open(f->dir, id, 0, &it, &res), 0);
+	assert_int_equal(it.st.attempts, 2);
+	assert_string_equal(it.st.error, "?[2Jgone?");
+	queue_close(&it);
+}
+
 /* flock is per open file: a second open, even here, is refused. */
 static void
 test_lock_excludes(void **state)
@@ -497,6 +515,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tidy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_id_collision, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_state_error_sanitised,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
