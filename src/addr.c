@@ -8,6 +8,7 @@
  * recursive but a group, which cannot nest, so the stack stays flat.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"
@@ -40,6 +41,9 @@ struct parser {
 	struct result	*res;
 	struct addr_mailbox *mb;	/* addr_mailbox_parse: note spans */
 	int		 ngroups;
+	int		 note_ends;	/* addr_list_unqualified: */
+	size_t		*ends;		/* ends of unqualified addr-specs */
+	size_t		 nends, capends;
 };
 
 /* Section 3.2.3 atext; UTF-8 bytes too (RFC 6532 section 3.2). */
@@ -257,6 +261,23 @@ bad_addr(struct parser *p, size_t off, size_t end)
 	    (int)(end - off), p->s + off);
 }
 
+/* addr_list_unqualified: an unqualified addr-spec ends at end. */
+static int
+note_end(struct parser *p, size_t end)
+{
+	size_t	*v;
+
+	if (p->nends == p->capends) {
+		if ((v = xreallocarray(p->ends, p->capends + 8,
+		    sizeof(*v), p->res)) == NULL)
+			return -1;
+		p->ends = v;
+		p->capends += 8;
+	}
+	p->ends[p->nends++] = end;
+	return 0;
+}
+
 /* addr-spec: consume its tokens, check them, append the address. */
 static int
 parse_addrspec(struct parser *p)
@@ -279,6 +300,8 @@ parse_addrspec(struct parser *p)
 	if (!ok || st == S_LWORD || st == S_DSTART || st == S_DATOM ||
 	    n > ADDR_MAX || addr_check(a, n) == -1)
 		return bad_addr(p, off, end);
+	if (p->note_ends && st == S_LDOT && note_end(p, end) == -1)
+		return -1;
 	return strlist_add(p->out, a, n, p->res);
 }
 
@@ -429,6 +452,28 @@ addr_mailbox_parse(const char *s, size_t len, struct addr_mailbox *mb,
 	if (rc == 0)
 		str_copy(mb->addr, sizeof(mb->addr), l.v[0]);
 	strlist_free(&l);
+	return rc;
+}
+
+int
+addr_list_unqualified(const char *s, size_t len, size_t **endsp,
+    size_t *np, struct result *res)
+{
+	struct strlist	 l = { NULL, 0, 0 };
+	struct parser	 p;
+	int		 rc;
+
+	memset(&p, 0, sizeof(p));
+	p.note_ends = 1;
+	rc = run(&p, s, len, &l, res);
+	strlist_free(&l);
+	if (rc == -1) {
+		free(p.ends);
+		p.ends = NULL;
+		p.nends = 0;
+	}
+	*endsp = p.ends;
+	*np = p.nends;
 	return rc;
 }
 

@@ -27,6 +27,17 @@ int	 addr_list_parse(const char *s, size_t len, struct strlist *out,
 	    struct result *);
 
 /*
+ * addr_list_parse, noting where each unqualified addr-spec ("root") ends
+ * in s: *endsp gets their end offsets (just after the last token of the
+ * local part, before any comment), in order, malloc'd (NULL when there
+ * are none), *np their number.  "root (Cron)" ends at 4: inserting
+ * "@domain" there qualifies the address and keeps every name and
+ * comment.  Returns 0, or -1 as addr_list_parse (*endsp NULL then).
+ */
+int	 addr_list_unqualified(const char *s, size_t len, size_t **endsp,
+	    size_t *np, struct result *);
+
+/*
  * One mailbox (section 3.4), as a From: field holds it, and where its
  * parts are in the parsed text: the display name as written (the phrase
  * before '<', with its quotes and comments), and the text of the first

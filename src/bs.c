@@ -409,13 +409,13 @@ cmd_mail(struct bs *b, char *arg)
 		reply(b, "503 5.5.1 nested MAIL command");
 	else if (split_path(arg, "FROM:", &addr, &params) == -1)
 		reply(b, "501 5.5.4 syntax: MAIL FROM:<address>");
-	else if (*addr == '\0')
-		reply(b, "550 5.1.7 the null sender <> is not supported");
 	else if (mail_params(b, params, &body) == -1)
 		;				/* replied */
-	else if (parse_addr(addr, &l, &r) == -1)
+	/* <> is the null sender (RFC 5321 4.5.5): bounces, vacation. */
+	else if (*addr != '\0' && parse_addr(addr, &l, &r) == -1)
 		addr_refused(b, &r, "5.1.7", "sender");
-	else if ((b->from = xstrdup(l.v[0], &r)) == NULL)
+	else if ((b->from = xstrdup(*addr == '\0' ? "" : l.v[0], &r)) ==
+	    NULL)
 		reply(b, "451 4.3.0 out of memory");
 	else {
 		b->body_type = body;
@@ -512,7 +512,9 @@ end_data(struct bs *b)
 		if (!r.set)
 			result_fail(&r, EX_SOFTWARE, "not sent");
 		fail_reply(b, &r);
-	} else if (r.smtpmsg[0] != '\0')
+	} else if (strncmp(r.smtpmsg, BS_QUEUED, strlen(BS_QUEUED)) == 0)
+		reply(b, "250 2.0.0 Ok: %.400s", r.smtpmsg);
+	else if (r.smtpmsg[0] != '\0')
 		reply(b, "250 2.0.0 Ok: sent (upstream: %.400s)", r.smtpmsg);
 	else
 		reply(b, "250 2.0.0 Ok: sent");

@@ -20,7 +20,8 @@
  * after the final dot: the session stays in step and nothing is sent).
  *
  * Addresses are checked as envelope.c reads them: exactly one addr-spec
- * (addr.h), stored in that normal form; the null sender <> is refused.
+ * (addr.h), stored in that normal form; the null sender <> is taken
+ * (RFC 5321 section 4.5.5) and is from "".
  * The message is the data un-dot-stuffed, line ends as received (CRLF or
  * LF), spooled by msg.c (memory, then an unlinked temp file).
  *
@@ -45,10 +46,14 @@ struct result;
 #define BS_REPLY_MAX	512	/* reply line with its CRLF (4.5.3.1.5);
 				   longer error texts end in "..." */
 #define BS_HOST_MAX	256	/* our name in the greeting */
+#define BS_QUEUED	"queued as "	/* deliver's smtpmsg for a queued
+					   message (an upstream reply starts
+					   with its code) */
 
 /* One message, as accepted by DATA.  Valid during the callback only. */
 struct bs_txn {
-	const char	*from;		/* MAIL FROM address, without <> */
+	const char	*from;		/* MAIL FROM address, without <>;
+					   "" for the null sender */
 	char		**rcpts;	/* RCPT TO addresses, without <> */
 	size_t		 nrcpts;
 	const char	*body_type;	/* BODY= ("7BIT", "8BITMIME") or NULL */
@@ -63,7 +68,9 @@ struct bs_opts {
 	/*
 	 * Submit one message: 0 when the upstream server accepted it, else
 	 * -1 with the failure in res (its exitcode picks the reply, its msg
-	 * is the reply's text).  res->smtpmsg, if any, ends a 250 reply.
+	 * is the reply's text).  res->smtpmsg, if any, ends a 250 reply:
+	 * "Ok: sent (upstream: <it>)", or, when it starts with BS_QUEUED
+	 * (the queue kept the message: it was not sent), "Ok: <it>".
 	 */
 	int		(*deliver)(void *arg, const struct bs_txn *,
 			    struct result *res);

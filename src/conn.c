@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -92,17 +93,112 @@ fail:
 	return -1;
 }
 
-static int
-resolve(const char *host, int port, struct addrinfo **ai, struct result *res)
-{
-	struct addrinfo	 hints = { .ai_socktype = SOCK_STREAM };
-	char		 serv[16];
-	int		 e;
+/*
+ * Name resolution runs in getaddrinfo_a's helper thread, so that a
+ * resolver that never answers costs the connect budget, not for ever.
+ * A request that timed out may still be running when we return: its
+ * gaicb must outlive the call, so it lives in one of these slots (static,
+ * hence reachable, never a leak) until it ends; a later call reuses it
+ * then.  All slots busy is a temporary failure.
+ */
+#define RESOLVE_SLOTS	4
 
-	snprintf(serv, sizeof(serv), "%d", port);
-	e = getaddrinfo(host, serv, &hints, ai);
-	if (e == 0)
+struct resolve_slot {
+	struct gaicb	 req;
+	struct addrinfo	 hints;
+	char		 host[NI_MAXHOST];
+	char		 serv[16];
+	int		 used;		/* req was submitted */
+};
+
+static struct resolve_slot	 slots[RESOLVE_SLOTS];
+
+/* A slot whose request has ended (its result freed), or NULL. */
+static struct resolve_slot *
+free_slot(void)
+{
+	struct resolve_slot	*sl;
+	size_t			 i;
+
+	for (i = 0; i < RESOLVE_SLOTS; i++) {
+		sl = &slots[i];
+		if (sl->used && gai_error(&sl->req) == EAI_INPROGRESS)
+			continue;
+		if (sl->used && sl->req.ar_result != NULL)
+			freeaddrinfo(sl->req.ar_result);
+		memset(sl, 0, sizeof(*sl));
+		return sl;
+	}
+	return NULL;
+}
+
+/* Wait for sl's request until deadline: its gai error, or EAI_AGAIN. */
+static int
+resolve_wait(struct resolve_slot *sl, long long deadline)
+{
+	const struct gaicb	*list[1] = { &sl->req };
+	struct timespec		 ts;
+	long long		 ms;
+	int			 e;
+
+	for (;;) {
+		if ((e = gai_error(&sl->req)) != EAI_INPROGRESS)
+			return e;
+		if ((ms = deadline - now_ms()) <= 0)
+			return EAI_AGAIN;
+		ts.tv_sec = (time_t)(ms / 1000);
+		ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+		e = gai_suspend(list, 1, &ts);
+		if (e != 0 && e != EAI_AGAIN && e != EAI_INTR &&
+		    e != EAI_ALLDONE)
+			return e;
+	}
+}
+
+/*
+ * host:port to addresses within deadline.  Unknown host -> EX_NOHOST;
+ * the deadline, or a temporary DNS failure -> EX_TEMPFAIL.
+ */
+static int
+resolve(const char *host, int port, long long deadline, int budget_ms,
+    struct addrinfo **ai, struct result *res)
+{
+	struct resolve_slot	*sl;
+	struct gaicb		*list[1];
+	int			 e;
+
+	*ai = NULL;
+	if (strlen(host) >= sizeof(sl->host))
+		return result_fail(res, EX_NOHOST, "connect to %.64s...:%d: "
+		    "host name too long", host, port);
+	if ((sl = free_slot()) == NULL)
+		return result_fail(res, EX_TEMPFAIL, "connect to %s:%d: "
+		    "earlier name lookups still running", host, port);
+	str_copy(sl->host, sizeof(sl->host), host);
+	snprintf(sl->serv, sizeof(sl->serv), "%d", port);
+	sl->hints.ai_socktype = SOCK_STREAM;
+	sl->req.ar_name = sl->host;
+	sl->req.ar_service = sl->serv;
+	sl->req.ar_request = &sl->hints;
+	list[0] = &sl->req;
+	if ((e = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL)) != 0)
+		return result_fail(res, EX_TEMPFAIL, "connect to %s:%d: name "
+		    "lookup: %s", host, port, gai_strerror(e));
+	sl->used = 1;
+	e = resolve_wait(sl, deadline);
+	if (e == 0) {
+		/* Ours now: the slot forgets it. */
+		*ai = sl->req.ar_result;
+		sl->req.ar_result = NULL;
 		return 0;
+	}
+	if (e == EAI_INPROGRESS || gai_error(&sl->req) == EAI_INPROGRESS) {
+		/* gai_cancel may not stop it: the slot waits for its end. */
+		gai_cancel(&sl->req);
+		return result_fail(res, EX_TEMPFAIL, "connect to %s:%d: name "
+		    "lookup timed out after %d ms (the resolver does not "
+		    "answer)", host, port, budget_ms);
+	}
 	if (e == EAI_NONAME || e == EAI_NODATA)
 		return result_fail(res, EX_NOHOST, "connect to %s:%d: host "
 		    "not found", host, port);
@@ -144,12 +240,14 @@ conn_open(struct conn **cp, const char *host, int port, int connect_ms,
 {
 	struct addrinfo	*ai;
 	struct conn	*c;
+	long long	 deadline = now_ms() + connect_ms;
 	int		 fd, err;
 
 	*cp = NULL;
-	if (resolve(host, port, &ai, res) == -1)
+	if (resolve(host, port, deadline, connect_ms, &ai, res) == -1)
 		return -1;
-	fd = try_addrs(ai, connect_ms);
+	/* What the lookup left of the budget. */
+	fd = try_addrs(ai, (int)(deadline - now_ms()));
 	err = errno;
 	freeaddrinfo(ai);
 	if (fd == -1)
@@ -407,7 +505,9 @@ conn_probe(const char *host, int port, int connect_ms,
 	char		 addr[NI_MAXHOST];
 	int		 fd;
 
-	if (resolve(host, port, &ai, res) == -1)
+	/* The lookup shares the connect budget, as in conn_open. */
+	if (resolve(host, port, now_ms() + connect_ms, connect_ms, &ai,
+	    res) == -1)
 		return -1;
 	for (a = ai; a != NULL; a = a->ai_next) {
 		if (getnameinfo(a->ai_addr, a->ai_addrlen, addr, sizeof(addr),

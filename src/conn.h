@@ -17,9 +17,13 @@ struct tls_opts;
 struct conn;
 
 /*
- * Connect to host:port.  All addresses share connect_ms, each trying in
- * turn with an equal share of what is left (a dead first address leaves
- * time for the next).  Name resolution itself is not bounded.
+ * Connect to host:port within connect_ms, name resolution included: the
+ * lookup (getaddrinfo_a, so that a resolver that never answers cannot
+ * hang us) gets the whole budget, then all addresses share what it left,
+ * each trying in turn with an equal share of what is left (a dead first
+ * address leaves time for the next).  A lookup that ran out of time ->
+ * EX_TEMPFAIL ("name lookup timed out"); it may go on in its helper
+ * thread, harmlessly, until the resolver gives up.
  *
  * io_ms bounds every later wait for the server: the TLS handshake, each
  * write, and each reply as a whole (the clock starts when the last bytes
@@ -74,18 +78,19 @@ int	 conn_channel_binding(struct conn *, const char *type,
 	    const char **used, unsigned char *buf, size_t max, size_t *len);
 
 /*
- * For stamp --doctor: resolve host and try a TCP connection to each of
- * its addresses in turn, each with its own connect_ms, closing it at
- * once.  cb gets each address in numeric form and 0, or the errno of
- * that address's failure (ETIMEDOUT for the deadline).  0, or -1 when
- * the name does not resolve (with conn_open's errors).
- */
-/*
  * Has the server sent bytes that we have not read (without waiting)?
  * Before an implicit-TLS handshake that means a plain-text port.
  */
 int	 conn_unread(const struct conn *);
 
+/*
+ * For stamp --doctor: resolve host and try a TCP connection to each of
+ * its addresses in turn, each with its own connect_ms, closing it at
+ * once.  cb gets each address in numeric form and 0, or the errno of
+ * that address's failure (ETIMEDOUT for the deadline).  0, or -1 when
+ * the name does not resolve or the lookup takes longer than connect_ms
+ * (with conn_open's errors).
+ */
 int	 conn_probe(const char *host, int port, int connect_ms,
 	    void (*cb)(void *arg, const char *addr, int err), void *arg,
 	    struct result *);

@@ -92,6 +92,11 @@ set_sender(struct envelope *env, const struct cli *cli,
 			a++;
 			len -= 2;
 		}
+		/* The null sender (RFC 5321 4.5.5): bounces, vacation. */
+		if (len == 0) {
+			log_trace("the null sender: MAIL FROM:<>");
+			return (env->from = xstrdup("", res)) == NULL ? -1 : 0;
+		}
 		if (addr_check(a, len) == -1)
 			return result_fail(res, EX_USAGE,
 			    "bad sender address -f \"%s\"", cli->from);
@@ -401,6 +406,18 @@ set_body_qp(struct envelope *env, const struct hdrs *h,
 	return 0;
 }
 
+/* The account's from, when it is an address (not a pattern), or NULL. */
+static const char *
+null_from(const struct account *acct)
+{
+	const char	*af = acct->from;
+
+	if (af == NULL || config_is_pattern(af) ||
+	    addr_check(af, strlen(af)) == -1)
+		return NULL;
+	return af;
+}
+
 /* The header section to transmit (hdredit.h), for the final sender. */
 static int
 build_hdr(struct envelope *env, const struct hdrs *h, const struct cli *cli,
@@ -408,10 +425,13 @@ build_hdr(struct envelope *env, const struct hdrs *h, const struct cli *cli,
     struct result *res)
 {
 	struct hdredit	 in = {
-		.sender = env->from, .fullname = cli->fullname,
-		.domain = acct->domain, .from_mode = acct->set_from_header,
+		.sender = env->from, .null_from = null_from(acct),
+		.fullname = cli->fullname,
+		.domain = acct->domain, .qualify_domain = acct->qualify_domain,
+		.from_mode = acct->set_from_header,
 		.long_lines = acct->long_lines, .body_qp = env->body_qp,
 		.body_8bit = msg_eightbit_from(m, (off_t)h->body_off),
+		.resent = cli->read_headers,
 	};
 
 	return hdredit_build(h, headlen, (size_t)m->size, &in, &env->hdr,

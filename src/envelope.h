@@ -2,7 +2,8 @@
  * envelope.h - sender, recipients and the header section to transmit,
  * from the command line, the account and the message's headers.
  *
- * Sender: -f/-r ("<a@b>" accepted), else the account's from; none, or a
+ * Sender: -f/-r ("<a@b>" accepted; "<>" or "" is the null sender, from
+ * "", which is never qualified), else the account's from; none, or a
  * from that is a pattern (config_is_pattern) -> EX_CONFIG; a bad -f ->
  * EX_USAGE, a bad configured from -> EX_CONFIG.  An unqualified sender
  * ("root") gets @qualify_domain; without one, an unqualified -f becomes
@@ -16,7 +17,9 @@
  * Duplicates removed (case-insensitive, first kept); none -> EX_USAGE; a
  * bad one -> EX_DATAERR naming it; alias file errors -> EX_CONFIG.
  * Header edits (hdredit.h): Bcc and Resent-Bcc never transmitted; From:
- * per set_from_header; missing From:, Date:, Message-ID: added; a leading
+ * per set_from_header (never for the null sender: the From: is kept);
+ * missing From: (the account's from for the null sender: none there is
+ * EX_CONFIG), Date:, Message-ID: added; a leading
  * mbox "From " line dropped; a blank line before a body that lacks one.
  * long_lines (DESIGN.md section 4, stamp.ini(5)) for a body line over
  * MSG_LINE_MAX: encode sets body_qp when hdredit_qp_ok allows (the

@@ -266,6 +266,100 @@ kept_name(const char *v, const struct addr_mailbox *mb, char **out,
 	return text_phrase(mb->addr, strlen(mb->addr), out, res);
 }
 
+/* Fields whose unqualified addresses get @qualify_domain (hdredit.h). */
+static int
+qualifies(const struct hdrs *h, const struct hdr_field *f)
+{
+	static const char *const names[] = { "From", "To", "Cc",
+	    "Reply-To", "Resent-From", "Resent-To", "Resent-Cc", NULL };
+	const char *const *n;
+
+	for (n = names; *n != NULL; n++)
+		if (hdr_is(h, f, *n))
+			return 1;
+	return 0;
+}
+
+/* v with "@" domain inserted at each of the n offsets ends. */
+static void
+put_inserted(struct obuf *b, const char *v, const size_t *ends, size_t n,
+    const char *domain)
+{
+	size_t	 i, at = 0;
+
+	for (i = 0; i < n; i++) {
+		put(b, v + at, ends[i] - at);
+		put_str(b, "@");
+		put_str(b, domain);
+		at = ends[i];
+	}
+	put_str(b, v + at);
+}
+
+/* Is the rebuilt value (line from off) still an address list? */
+static int
+still_parses(const struct obuf *line, size_t off)
+{
+	struct strlist	 l = { NULL, 0, 0 };
+	struct result	 tmp;
+	int		 ok;
+
+	memset(&tmp, 0, sizeof(tmp));
+	ok = addr_list_parse(line->p + off, line->n - off, &l, &tmp) == 0;
+	strlist_free(&l);
+	return ok;
+}
+
+/*
+ * With qualify_domain, a field that qualifies() and holds unqualified
+ * addresses is rebuilt: its name, ": ", its unfolded value with
+ * "@domain" after each such address (names and comments untouched),
+ * folded again where it is too long.  Returns 1 when it was put, 0 when
+ * the field is to go as it is (nothing to qualify, a value that does
+ * not parse, or would not once qualified: an address over ADDR_MAX; the
+ * server decides), -1 out of memory.
+ */
+static int
+put_qualified(struct obuf *b, const struct hdrs *h,
+    const struct hdr_field *f, const struct hdredit *in, const char *eol)
+{
+	struct obuf	 line = { NULL, 0, 0, 0, b->res };
+	struct result	 tmp;
+	size_t		*ends = NULL, n = 0;
+	char		*v;
+	int		 rc = 0;
+
+	if (in->qualify_domain == NULL || !qualifies(h, f))
+		return 0;
+	if ((v = hdr_value(h, f, b->res)) == NULL)
+		return -1;
+	memset(&tmp, 0, sizeof(tmp));
+	if (addr_list_unqualified(v, strlen(v), &ends, &n, &tmp) == -1 &&
+	    tmp.exitcode != EX_DATAERR)
+		rc = result_fail(b->res, tmp.exitcode, "%s", tmp.msg);
+	else if (n > 0) {
+		put(&line, h->buf + f->off, f->namelen);
+		put_str(&line, ": ");
+		put_inserted(&line, v, ends, n, in->qualify_domain);
+		if (line.failed)
+			rc = -1;
+		else if (!still_parses(&line, f->namelen + 2))
+			rc = 0;		/* an address too long: as it is */
+		else {
+			log_trace("%.*s: %s qualified with @%s",
+			    (int)f->namelen, h->buf + f->off, v,
+			    in->qualify_domain);
+			put_folded(b, line.p, line.n, f->namelen + 2, eol);
+			put_str(b, eol);
+			rc = 1;
+		}
+	}
+	free(line.p);
+	free(ends);
+	free(v);
+	return rc;
+}
+
 /* "From: name <addr>", or "From: addr" without a name. */
 static void
 put_mailbox(struct obuf *b, const char *name, const char *addr,
@@ -286,6 +380,8 @@ put_mailbox(struct obuf *b, const char *name, const char *addr,
 static int
 rewrites(const struct hdredit *in, int one, const struct addr_mailbox *mb)
 {
+	if (in->sender[0] == '\0')		/* the null sender */
+		return 0;
 	if (in->from_mode == FROM_HDR_ON)
 		return !one || strcasecmp(mb->addr, in->sender) != 0;
 	/* auto: only what the server would refuse, for a usable sender. */
@@ -315,6 +411,8 @@ put_from_field(struct obuf *b, const struct hdrs *h,
 	one = addr_mailbox_parse(v, strlen(v), &mb, &tmp) == 0;
 	if (!rewrites(in, one, &mb)) {
 		free(v);
+		if ((rc = put_qualified(b, h, f, in, eol)) != 0)
+			return rc == -1 ? -1 : 0;
 		return put_field(b, h, f, in, eol);
 	}
 	rc = one ? kept_name(v, &mb, &name, b->res) :
@@ -326,6 +424,15 @@ put_from_field(struct obuf *b, const struct hdrs *h,
 	free(name);
 	free(v);
 	return rc;
+}
+
+/* The address of a From: we add: the sender, or null_from for <>. */
+static const char *
+from_addr(const struct hdredit *in)
+{
+	if (in->sender[0] != '\0' || in->null_from == NULL)
+		return in->sender;
+	return in->null_from;
 }
 
 /* A Message-ID right part: ASCII letters, digits, '-', inner dots. */
@@ -351,7 +458,7 @@ make_msgid(const struct hdredit *in, struct result *res)
 {
 	unsigned char	 rnd[MSGID_RANDOM];
 	char		 id[MSGID_MAX], hex[2 * MSGID_RANDOM + 1], when[16];
-	const char	*dom = addr_domain(in->sender);
+	const char	*dom = addr_domain(from_addr(in));
 	struct tm	 tm;
 	time_t		 t = time(NULL);
 	size_t		 i;
@@ -413,6 +520,10 @@ add_fields(struct obuf *b, const struct hdrs *h, const struct hdredit *in,
 	add_id = !has_field(h, "Message-ID");
 	if (!from && !add_date && !add_id)
 		return 0;
+	if (from && from_addr(in)[0] == '\0')
+		return result_fail(b->res, EX_CONFIG, "the null sender needs "
+		    "a From: field: the message has none and the account no "
+		    "from address");
 	if (from && fullname_phrase(in->fullname, &name, b->res) == -1)
 		return -1;
 	if (add_date && hdr_date(date, time(NULL)) == -1) {
@@ -425,12 +536,68 @@ add_fields(struct obuf *b, const struct hdrs *h, const struct hdredit *in,
 	}
 	end_line(b, eol);
 	if (from)
-		put_mailbox(b, name, in->sender, eol);
+		put_mailbox(b, name, from_addr(in), eol);
 	free(name);
 	if (add_date)
 		put_field3(b, "Date: ", date, eol);
 	if (add_id)
 		put_field3(b, "Message-ID: ", *msgidp, eol);
+	return 0;
+}
+
+/*
+ * The topmost block of Resent-* fields (RFC 5322 section 3.6.6): the run
+ * of consecutive ones that starts at the first.  Its last index, or -1
+ * when the message has none.
+ */
+static long
+resent_block(const struct hdrs *h, size_t *first)
+{
+	size_t	 i;
+
+	for (i = 0; i < h->n && !hdr_has_prefix(h, &h->f[i], "Resent-"); i++)
+		;
+	if (i == h->n)
+		return -1;
+	for (*first = i; i + 1 < h->n &&
+	    hdr_has_prefix(h, &h->f[i + 1], "Resent-"); i++)
+		;
+	return (long)i;
+}
+
+static int
+block_has(const struct hdrs *h, size_t first, size_t last, const char *name)
+{
+	for (; first <= last; first++)
+		if (hdr_is(h, &h->f[first], name))
+			return 1;
+	return 0;
+}
+
+/*
+ * -t resends by the topmost Resent-* block: like a message's own
+ * fields, it must have a Resent-Date: and should have a
+ * Resent-Message-ID: (section 3.6.6); add them at its end.
+ */
+static int
+add_resent(struct obuf *b, const struct hdrs *h, size_t first, size_t last,
+    const struct hdredit *in, const char *eol)
+{
+	char	 date[HDR_DATE_MAX], *id;
+
+	end_line(b, eol);
+	if (!block_has(h, first, last, "Resent-Date")) {
+		if (hdr_date(date, time(NULL)) == -1)
+			return result_fail(b->res, EX_OSERR, "no local time "
+			    "for Resent-Date:");
+		put_field3(b, "Resent-Date: ", date, eol);
+	}
+	if (!block_has(h, first, last, "Resent-Message-ID")) {
+		if ((id = make_msgid(in, b->res)) == NULL)
+			return -1;
+		put_field3(b, "Resent-Message-ID: ", id, eol);
+		free(id);
+	}
 	return 0;
 }
 
@@ -466,6 +633,12 @@ put_edited(struct obuf *b, const struct hdrs *h, const struct hdr_field *f,
 		    eol);
 		return 0;
 	}
+	switch (put_qualified(b, h, f, in, eol)) {
+	case -1:
+		return -1;
+	case 1:
+		return 0;
+	}
 	return put_field(b, h, f, in, eol);
 }
 
@@ -476,13 +649,18 @@ hdredit_build(const struct hdrs *h, size_t headlen, size_t msgsize,
 {
 	struct obuf	 b = { NULL, 0, 0, 0, res };
 	const char	*eol = msg_eol(h, headlen);
-	size_t		 i, fend;
+	size_t		 i, fend, rfirst = 0;
+	long		 rlast = in->resent ? resent_block(h, &rfirst) : -1;
 
 	*msgidp = NULL;
 	fend = h->n > 0 ? h->f[h->n - 1].off + h->f[h->n - 1].len : h->start;
-	for (i = 0; i < h->n; i++)
+	for (i = 0; i < h->n; i++) {
 		if (put_edited(&b, h, &h->f[i], in, eol) == -1)
 			goto fail;
+		if ((long)i == rlast && add_resent(&b, h, rfirst, i, in,
+		    eol) == -1)
+			goto fail;
+	}
 	if (add_fields(&b, h, in, msgidp, eol) == -1)
 		goto fail;
 	add_mime(&b, h, in, eol);

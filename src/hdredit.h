@@ -7,9 +7,28 @@
  * auto gives a From: holding one unqualified address the envelope sender,
  * on gives every From: the envelope sender (both keep the display name, or
  * make one of a comment or of the unqualified name), off changes nothing.
+ * With resent (-t), the topmost block of Resent-* fields (the run of
+ * consecutive ones from the first; RFC 5322 section 3.6.6), if any, gets
+ * a Resent-Date: (now) and a Resent-Message-ID: (made as a Message-ID)
+ * when it lacks them, after its last field.  The message's own Date:
+ * and Message-ID: are added as ever when missing; *msgidp is about
+ * those only.
+ * With qualify_domain, the unqualified addresses ("root") of To:, Cc:,
+ * Reply-To:, Resent-To:, Resent-Cc:, Resent-From: and of a From: that
+ * set_from_header keeps (not with off) get "@" qualify_domain, as the
+ * envelope's do: such a field is rebuilt from its unfolded value with
+ * only that inserted (display names, comments, groups as they were) and
+ * folded again where needed; a field with nothing to qualify, or whose
+ * value does not parse as an address list (before, or after: an address
+ * over ADDR_MAX), goes byte for byte.
+ * The null sender (sender ""; RFC 5321 section 4.5.5: bounces, vacation
+ * replies) never replaces a From: address; a missing From: then gets
+ * null_from, and without one hdredit_build fails (EX_CONFIG): a From:
+ * must not be empty (RFC 5322 section 3.6.2).
  * A missing From: (not with off), Date: (hdr_date, now) and Message-ID:
  * ("<" UTC time "." pid "." random "@" domain ">", the domain being the
- * sender's, else the EHLO name, else "localhost") are added in that
+ * sender's or null_from's, else the EHLO name, else "localhost") are
+ * added in that
  * order, in the message's line ending (that of its first line), just
  * before the separator line; one is added if a body follows and there is
  * none.  A leading mbox "From " line is not part of the section (hdr.h).
@@ -40,20 +59,29 @@ struct result;
 #define HDREDIT_NAME_MAX	256	/* longest -F or kept name, bytes */
 
 struct hdredit {
-	const char		*sender;	/* the envelope sender, checked */
+	const char		*sender;	/* the envelope sender, checked;
+						   "": the null sender */
+	const char		*null_from;	/* the From: to add for the null
+						   sender (account's from), or
+						   NULL */
 	const char		*fullname;	/* -F, or NULL */
 	const char		*domain;	/* EHLO name, or NULL */
+	const char		*qualify_domain; /* for unqualified header
+						   addresses, or NULL */
 	enum from_header	 from_mode;
 	enum long_lines		 long_lines;	/* for long header lines */
 	int			 body_qp;	/* the body goes QP (qp.h) */
 	int			 body_8bit;	/* it has bytes >= 0x80 */
+	int			 resent;	/* -t: a Resent-* block is
+						   what is sent (envelope.h) */
 };
 
 /*
  * Build the section from h, which indexes the first headlen bytes of a
  * message of msgsize bytes.  Returns 0 with *hdrp (malloc'd, *lenp
  * bytes) and *msgidp (the Message-ID added, malloc'd; NULL when the
- * message has one), or -1: EX_USAGE for a -F that cannot be a name (over
+ * message has one), or -1: EX_CONFIG for the null sender with neither a
+ * From: nor null_from, EX_USAGE for a -F that cannot be a name (over
  * HDREDIT_NAME_MAX bytes, a control byte), EX_DATAERR for a line over
  * HDR_LINE_MAX with long_lines = refuse, EX_OSERR.
  */

@@ -28,6 +28,7 @@
 #define QUEUE_BLOCK	(64 * 1024)	/* body bytes per write */
 #define QUEUE_TMP	"tmp"
 #define QUEUE_META_SMALL (16 * 1024)	/* first read of an envelope */
+#define QUEUE_ID_TRIES	16	/* ids drawn before giving up */
 
 /* A text buffer with a ceiling: hitting it is an error, not a cut. */
 struct tbuf {
@@ -52,6 +53,9 @@ tput(struct tbuf *b, const char *fmt, ...)
 	else
 		b->len += (size_t)n;
 }
+
+static void	 remove_file(const char *, const char *, const char *,
+		    const char *);
 
 static char *
 path_of(const char *dir, const char *sub, const char *name,
@@ -285,13 +289,84 @@ publish(const char *tmp, const char *final, const char *dir,
 	return sync_dir(dir, res);
 }
 
+/*
+ * Put path at dir/<id> without ever replacing a file: renameat2's
+ * RENAME_NOREPLACE, else (a file system without it) link + unlink.
+ * 0, or -1 with errno (EEXIST: the name is taken).
+ */
+static int
+rename_noreplace(const char *from, const char *to)
+{
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+		return -1;
+	if (link(from, to) == -1)
+		return -1;
+	unlink(from);
+	return 0;
+}
+
+/* An id is taken when an item or a failed item has it. */
+static int
+id_taken(const char *dir, const char *id, struct result *res)
+{
+	char	*p;
+	int	 r;
+
+	if ((p = path_of(dir, QUEUE_FAILED, id, "", res)) == NULL)
+		return -1;
+	r = access(p, F_OK) == 0;
+	free(p);
+	return r;
+}
+
+/*
+ * tmp -> dir/<id>, never over another item: two items of the same
+ * second may draw the same 32 random bits.  On a collision a new id is
+ * drawn (id gets it), up to QUEUE_ID_TRIES times; then dir is synced.
+ */
+static int
+publish_new(const char *tmp, const char *dir, char id[QUEUE_ID_LEN + 1],
+    struct result *res)
+{
+	char	*final;
+	int	 i, taken;
+
+	for (i = 0; i < QUEUE_ID_TRIES; i++) {
+		if (i > 0 && new_id(id, res) == -1)
+			return -1;
+		if ((taken = id_taken(dir, id, res)) == -1)
+			return -1;
+		if (taken)
+			continue;
+		if ((final = path_of(dir, "", id, "", res)) == NULL)
+			return -1;
+		if (rename_noreplace(tmp, final) == 0) {
+			free(final);
+			if (sync_dir(dir, res) == -1) {
+				/* Not durable: undo it, nothing half-made. */
+				remove_file(dir, "", id, "");
+				return -1;
+			}
+			return 0;
+		}
+		free(final);
+		if (errno != EEXIST)
+			return result_fail(res, EX_IOERR, "queue: rename "
+			    "%s: %s", tmp, strerror(errno));
+	}
+	return result_fail(res, EX_CANTCREAT, "queue: no free item name "
+	    "after %d tries", QUEUE_ID_TRIES);
+}
+
 int
 queue_put(const char *dir, const char *account, const struct smtp_msg *m,
     const char *msgid, const char *error, char id[QUEUE_ID_LEN + 1],
     struct result *res)
 {
 	struct tbuf	 meta = { NULL, 0, QUEUE_META_MAX, 0 };
-	char		*tdir = NULL, *tmp = NULL, *final = NULL;
+	char		*tdir = NULL, *tmp = NULL;
 	int		 fd = -1, r = -1;
 
 	if (new_id(id, res) == -1 ||
@@ -299,15 +374,13 @@ queue_put(const char *dir, const char *account, const struct smtp_msg *m,
 	    put_meta(&meta, account, m, msgid, error, res) == -1 ||
 	    (tdir = path_of(dir, QUEUE_TMP, "", "", res)) == NULL ||
 	    (tmp = path_of(dir, QUEUE_TMP, id, "", res)) == NULL ||
-	    (final = path_of(dir, "", id, "", res)) == NULL ||
 	    make_dirs(tdir, res) == -1 || (fd = open_tmp(tmp, res)) == -1)
 		goto out;
+	/* Nothing half-written stays behind: not in tmp/, and not as an
+	 * item (publish_new undoes one whose directory sync failed). */
 	if (write_item(fd, tmp, &meta, m, res) == -1 ||
-	    publish(tmp, final, dir, res) == -1) {
-		/* Nothing half-written stays behind: not in tmp/, and
-		 * not as an item (a failed directory fsync undoes it). */
+	    publish_new(tmp, dir, id, res) == -1) {
 		unlink(tmp);
-		unlink(final);
 		goto out;
 	}
 	r = 0;
@@ -317,7 +390,6 @@ out:
 	free(meta.p);
 	free(tdir);
 	free(tmp);
-	free(final);
 	return r;
 }
 
@@ -372,14 +444,18 @@ meta_line(struct queue_item *it, char *line, struct result *res)
 	char	*v, *end, **dst = NULL;
 	long long n;
 
-	if ((v = strchr(line, ' ')) == NULL)
+	/* Values never hold a line end (queue.h): a CR is corruption. */
+	if ((v = strchr(line, ' ')) == NULL || strchr(line, '\r') != NULL)
 		return -1;
 	*v++ = '\0';
 	if (strcmp(line, "rcpt") == 0)
 		return *v == '\0' ? -1 :
 		    strlist_add(&it->rcpts, v, strlen(v), res);
 	if (strcmp(line, "error") == 0) {
-		str_copy(it->st.error, sizeof(it->st.error), v);
+		/* Written sanitised; a tampered one must not reach a
+		 * terminal through mailq either. */
+		result_sanitise(it->st.error, sizeof(it->st.error), v,
+		    strlen(v));
 		return 0;
 	}
 	if (strcmp(line, "account") == 0)
@@ -482,7 +558,8 @@ read_state(struct queue_item *it)
 		else if (strcmp(buf, "next") == 0)
 			st.next = atoll(p);
 		else if (strcmp(buf, "error") == 0)
-			str_copy(st.error, sizeof(st.error), p);
+			result_sanitise(st.error, sizeof(st.error), p,
+			    strlen(p));
 	}
 	fclose(f);
 	if (st.attempts >= 1)

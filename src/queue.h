@@ -16,7 +16,9 @@
  *                     their state: mailq shows them, nothing retries them
  *
  * <id> is QUEUE_ID_LEN lower-case hex digits: 8 of the time of queueing,
- * 8 random, so the names sort by age.
+ * 8 random, so the names sort by age.  A new item never replaces
+ * another: when its id is taken (in DIR or failed/), it is renamed into
+ * DIR under a newly drawn one (RENAME_NOREPLACE, or link + unlink).
  *
  * An item holds what would have been sent, so a retry is the same
  * message: the header section as edited on the first attempt (Date: and

@@ -563,7 +563,8 @@ check_addrs(const struct smtp_msg *m, struct result *res)
 {
 	size_t	 i;
 
-	if (addr_check(m->from, strlen(m->from)) == -1)
+	/* "": the null sender, MAIL FROM:<> (RFC 5321 4.5.5). */
+	if (m->from[0] != '\0' && addr_check(m->from, strlen(m->from)) == -1)
 		return result_fail(res, EX_DATAERR, "invalid sender address "
 		    "<%s>", m->from);
 	for (i = 0; i < m->nrcpts; i++)

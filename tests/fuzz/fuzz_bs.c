@@ -38,8 +38,9 @@ fake_deliver(void *arg, const struct bs_txn *t, struct result *r)
 	int	 ex;
 
 	(void)arg;
-	fuzz_check(t->from != NULL && addr_check(t->from, strlen(t->from)) == 0,
-	    "sender passes addr_check");
+	fuzz_check(t->from != NULL && (t->from[0] == '\0' ||
+	    addr_check(t->from, strlen(t->from)) == 0),
+	    "sender is <> or passes addr_check");
 	fuzz_check(t->nrcpts >= 1 && t->nrcpts <= BS_RCPT_MAX,
 	    "1..BS_RCPT_MAX recipients");
 	for (i = 0; i < t->nrcpts; i++)

@@ -12,14 +12,18 @@
  * that are given and the recipient arguments; the rest is the message.
  *
  * Checks: a failure is EX_USAGE, EX_DATAERR or EX_CONFIG; on success the
- * sender and the 1.. recipients pass addr_check, the recipients are
- * unique (case-insensitively) and qualified when qualify_domain is set;
+ * sender and the 1.. recipients pass addr_check (the sender may be the
+ * null sender "" when -f is "<>" or ""), the recipients are unique
+ * (case-insensitively) and qualified when qualify_domain is set;
  * the header section parses as one (hdr.h) ending where the body starts;
  * it has no Bcc or Resent-Bcc, a Date:, a Message-ID: and, unless
  * set_from_header is off, a From:; its first fields are the message's
  * (but Bcc), same names and, but for From: and Content-Transfer-Encoding,
- * same unfolded values, and the fields after them are only ones stamp
- * adds; with long_lines = refuse no line is over HDR_LINE_MAX octets.
+ * same unfolded values, or, with qualify_domain, the same addresses with
+ * the unqualified ones qualified and none left; the fields after them
+ * are only ones stamp adds; with -t and a Resent-* block, Resent-Date:
+ * and Resent-Message-ID: are there (added ones only within the fields);
+ * with long_lines = refuse no line is over HDR_LINE_MAX octets.
  */
 #include <strings.h>
 #include <sysexits.h>
@@ -32,6 +36,7 @@
 #include "hdr.h"
 #include "msg.h"
 #include "result.h"
+#include "util.h"
 
 static struct fuzz_file	 aliases;
 
@@ -77,8 +82,56 @@ count(const struct hdrs *h, const char *name)
 	return n;
 }
 
+/* The addresses of list v, those unqualified given @example.org. */
 static int
-same_value(const struct hdrs *a, size_t i, const struct hdrs *b, size_t j)
+qualified_list(const char *v, struct strlist *l)
+{
+	struct strlist	 raw = { NULL, 0, 0 };
+	struct result	 res;
+	char		 q[ADDR_MAX + 32];
+	size_t		 i;
+
+	memset(&res, 0, sizeof(res));
+	if (addr_list_parse(v, strlen(v), &raw, &res) == -1) {
+		strlist_free(&raw);
+		return -1;
+	}
+	for (i = 0; i < raw.n; i++) {
+		snprintf(q, sizeof(q), "%s%s", raw.v[i],
+		    addr_domain(raw.v[i]) == NULL ? "@example.org" : "");
+		fuzz_check(strlist_add(l, q, strlen(q), &res) == 0, "add");
+	}
+	strlist_free(&raw);
+	return 0;
+}
+
+/*
+ * qualify_domain rewrote an address field: the output holds the same
+ * addresses, qualified, and nothing unqualified is left.
+ */
+static int
+same_qualified(const char *va, const char *vb)
+{
+	struct strlist	 a = { NULL, 0, 0 }, b = { NULL, 0, 0 };
+	struct result	 res;
+	size_t		*ends = NULL, n = 0, i;
+	int		 same;
+
+	memset(&res, 0, sizeof(res));
+	same = qualified_list(va, &a) == 0 && qualified_list(vb, &b) == 0 &&
+	    addr_list_unqualified(vb, strlen(vb), &ends, &n, &res) == 0 &&
+	    n == 0 && a.n == b.n;
+	for (i = 0; same && i < a.n; i++)
+		same = strcmp(a.v[i], b.v[i]) == 0;
+	free(ends);
+	strlist_free(&a);
+	strlist_free(&b);
+	return same;
+}
+
+static int
+same_value(const struct hdrs *a, size_t i, const struct hdrs *b, size_t j,
+    int qualify)
 {
 	struct result	 res;
 	char		*va, *vb;
@@ -88,7 +141,7 @@ same_value(const struct hdrs *a, size_t i, const struct hdrs *b, size_t j)
 	va = hdr_value(a, &a->f[i], &res);
 	vb = hdr_value(b, &b->f[j], &res);
 	fuzz_check(va != NULL && vb != NULL, "hdr_value");
-	same = strcmp(va, vb) == 0;
+	same = strcmp(va, vb) == 0 || (qualify && same_qualified(va, vb));
 	if (!same)
 		fprintf(stderr, "fuzz: [%s] became [%s]\n", va, vb);
 	free(va);
@@ -96,15 +149,31 @@ same_value(const struct hdrs *a, size_t i, const struct hdrs *b, size_t j)
 	return same;
 }
 
-/* The message's fields, in order, then only fields stamp adds. */
+static int
+resent_added(const struct hdrs *h, size_t j)
+{
+	return hdr_is(h, &h->f[j], "Resent-Date") ||
+	    hdr_is(h, &h->f[j], "Resent-Message-ID");
+}
+
+/*
+ * The message's fields, in order, then only fields stamp adds; with -t
+ * (resent), Resent-Date: and Resent-Message-ID: may come between.
+ */
 static void
-check_fields(const struct hdrs *in, const struct hdrs *out)
+check_fields(const struct hdrs *in, const struct hdrs *out, int resent,
+    int qualify)
 {
 	size_t	 i, j = 0;
 
 	for (i = 0; i < in->n; i++) {
 		if (dropped(in, i))
 			continue;
+		while (resent && j < out->n && resent_added(out, j) &&
+		    !(in->f[i].namelen == out->f[j].namelen &&
+		    strncasecmp(in->buf + in->f[i].off, out->buf +
+		    out->f[j].off, in->f[i].namelen) == 0))
+			j++;
 		fuzz_check(j < out->n, "every field but Bcc is kept");
 		fuzz_check(in->f[i].namelen == out->f[j].namelen &&
 		    strncasecmp(in->buf + in->f[i].off, out->buf +
@@ -112,13 +181,13 @@ check_fields(const struct hdrs *in, const struct hdrs *out)
 		    "fields kept in order, same names");
 		if (!hdr_is(in, &in->f[i], "From") &&
 		    !hdr_is(in, &in->f[i], "Content-Transfer-Encoding"))
-			fuzz_check(same_value(in, i, out, j),
+			fuzz_check(same_value(in, i, out, j, qualify),
 			    "a kept field keeps its unfolded value");
 		j++;
 	}
 	for (; j < out->n; j++)
-		fuzz_check(added(out, j), "only From, Date, Message-ID, "
-		    "MIME fields are added");
+		fuzz_check(added(out, j) || (resent && resent_added(out, j)),
+		    "only From, Date, Message-ID, MIME fields are added");
 }
 
 static void
@@ -134,16 +203,30 @@ check_lines(const char *p, size_t n)
 	}
 }
 
+static int
+has_prefix(const struct hdrs *h, const char *prefix)
+{
+	size_t	 i;
+
+	for (i = 0; i < h->n; i++)
+		if (hdr_has_prefix(h, &h->f[i], prefix))
+			return 1;
+	return 0;
+}
+
 static void
-check_env(const struct envelope *env, const struct account *acct,
-    const char *msg, size_t size)
+check_env(const struct envelope *env, const struct cli *cli,
+    const struct account *acct, const char *msg, size_t size)
 {
 	struct hdrs	 in, out;
 	struct result	 res;
 	size_t		 i, k;
+	int		 null;
 
-	fuzz_check(env->from != NULL &&
-	    addr_check(env->from, strlen(env->from)) == 0, "sender checked");
+	null = cli->from != NULL && (strcmp(cli->from, "<>") == 0 ||
+	    cli->from[0] == '\0');
+	fuzz_check(env->from != NULL && (null ? env->from[0] == '\0' :
+	    addr_check(env->from, strlen(env->from)) == 0), "sender checked");
 	fuzz_check(env->rcpts.n > 0, "recipients");
 	for (i = 0; i < env->rcpts.n; i++) {
 		fuzz_check(addr_check(env->rcpts.v[i],
@@ -154,7 +237,7 @@ check_env(const struct envelope *env, const struct account *acct,
 			fuzz_check(strcasecmp(env->rcpts.v[i],
 			    env->rcpts.v[k]) != 0, "no duplicates");
 	}
-	fuzz_check(acct->qualify_domain == NULL ||
+	fuzz_check(acct->qualify_domain == NULL || null ||
 	    addr_domain(env->from) != NULL, "sender qualified");
 	fuzz_check(env->msgid != NULL, "msgid");
 	fuzz_check(env->body_off >= 0 && (size_t)env->body_off <= size,
@@ -175,7 +258,12 @@ check_env(const struct envelope *env, const struct account *acct,
 	    "Date and Message-ID");
 	fuzz_check(acct->set_from_header == FROM_HDR_OFF ||
 	    count(&out, "From") > 0, "From");
-	check_fields(&in, &out);
+	check_fields(&in, &out, cli->read_headers,
+	    acct->qualify_domain != NULL);
+	if (cli->read_headers && has_prefix(&in, "Resent-"))
+		fuzz_check(count(&out, "Resent-Date") > 0 &&
+		    count(&out, "Resent-Message-ID") > 0,
+		    "a resent message has Resent-Date and Resent-Message-ID");
 	if (acct->long_lines == LONG_REFUSE)
 		check_lines(env->hdr, env->hdrlen);
 	hdr_free(&in);
@@ -237,7 +325,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (getenv("FUZZ_VERBOSE") != NULL)	/* to see what a seed reaches */
 		fprintf(stderr, "envelope_build: %d %s\n", rc, res.msg);
 	if (rc == 0) {
-		check_env(&env, &acct, copy + pos, len - pos);
+		check_env(&env, &cli, &acct, copy + pos, len - pos);
 		envelope_free(&env);
 	} else
 		fuzz_check(res.exitcode == EX_USAGE ||

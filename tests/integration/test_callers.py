@@ -95,7 +95,8 @@ def test_cronie(smtps, setup, sendmail, env):
                                 "-t", "-f", "root"], CRONIE, env)
     m = received(r, smtps, "root@example.org", ["root@example.org"])
     assert_content(m, CRONIE.replace(
-        b"<root>\n", b"<root@example.org>\n", 1))
+        b"<root>\n", b"<root@example.org>\n", 1).replace(
+        b"To: root\n", b"To: root@example.org\n"))
 
 
 DEBIAN_CRON = (b"From: root (Cron Daemon)\n"
@@ -140,7 +141,8 @@ def test_anacron(smtps, setup, sendmail, env):
     setup(smtps, qualify_domain="example.org")
     r = call(sendmail["sbin"], ["-FAnacron", "-odi", "root"], ANACRON, env)
     m = received(r, smtps, R.FROM, ["root@example.org"])
-    assert_content(m, ANACRON.replace(b"<root>", b"<joe@example.org>", 1))
+    assert_content(m, ANACRON.replace(b"<root>", b"<joe@example.org>", 1)
+                   .replace(b"To: root\n", b"To: root@example.org\n"))
 
 
 AT = (b"Subject: Output from your job        7\n"
@@ -176,7 +178,8 @@ def test_systemd_cron(smtps, setup, sendmail, env):
     m = received(r, smtps, R.FROM, ["root@example.org"])
     assert_content(m, SYSTEMD_CRON.replace(
         b"From: root (systemd-cron)\n",
-        b"From: systemd-cron <joe@example.org>\n"))
+        b"From: systemd-cron <joe@example.org>\n").replace(
+        b"To: root\n", b"To: root@example.org\n"))
 
 
 # -- mail user agents: qualified addresses, their own Date/Message-ID ----
@@ -289,7 +292,8 @@ def test_mdadm(smtps, setup, sendmail, env):
     setup(smtps, qualify_domain="example.org")
     r = call(sendmail["lib"], ["-t", "-fmdadm@example.org"], MDADM, env)
     m = received(r, smtps, "mdadm@example.org", ["root@example.org"])
-    assert_content(m, MDADM.replace(b"<root>", b"<mdadm@example.org>", 1))
+    assert_content(m, MDADM.replace(b"<root>", b"<mdadm@example.org>", 1)
+                   .replace(b"To: root\n", b"To: root@example.org\n"))
 
 
 UU = (b"Content-Type: text/plain; charset=\"utf-8\"\n"
@@ -329,7 +333,8 @@ def test_logwatch(smtps, setup, sendmail, env):
     r = call(sendmail["sbin"], ["-t"], LOGWATCH, env)
     m = received(r, smtps, R.FROM, ["root@example.org"])
     assert_content(m, LOGWATCH.replace(
-        b"From: Logwatch\n", b"From: Logwatch <joe@example.org>\n"))
+        b"From: Logwatch\n", b"From: Logwatch <joe@example.org>\n").replace(
+        b"To: root\n", b"To: root@example.org\n"))
 
 
 # -- web applications ------------------------------------------------------

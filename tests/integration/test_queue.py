@@ -619,6 +619,8 @@ def test_bs_message_is_queued_and_acknowledged(run, qconf, down_port, qdir):
     it, = items(qdir)
     last = [l for l in r.stdout.decode().split("\r\n") if l][-2]
     assert last.startswith("250 ") and "queued as " + it in last, r.stdout
+    # It was not sent: the reply must not say so.
+    assert "sent" not in last, last
 
 
 def test_account_gone_from_config(run, qconf, down_port, qdir, make_server,

@@ -172,3 +172,42 @@ def test_pattern_from_without_f(make_server, write_config, certs, run):
     line = error_line(r)
     assert "from \"*@lists.example\" is a pattern" in line, line
     assert "pass -f" in line, line
+
+
+def test_header_addresses_qualified(smtps, config_for, run):
+    """qualify_domain also qualifies the unqualified addresses of To:,
+    Cc: and Reply-To: (the From: was already), keeping display names,
+    comments and groups; Bcc: still never goes; other fields as they
+    were."""
+    msg = (b"From: \"(Cron Daemon)\" <root>\n"
+           b"To: \"Ops Team\" <ops>, root (admin)\n"
+           b"Cc: staff: bob, carol@x.org;\n"
+           b"Reply-To: noreply\n"
+           b"Bcc: hidden\n"
+           b"X-Mailer: root\n"
+           + DATE_ID + b"\nbody\n")
+    cfg = config_for(smtps, qualify_domain="example.org")
+    r = run(["-t", "-f", "root"], msg, cfg)
+    m = one_message(r, smtps)
+    assert m.mail_from == "root@example.org"
+    assert sorted(m.rcpt_tos) == sorted([
+        "ops@example.org", "root@example.org", "bob@example.org",
+        "carol@x.org", "hidden@example.org"])
+    assert m.content == R.crlf(
+        b"From: \"(Cron Daemon)\" <root@example.org>\n"
+        b"To: \"Ops Team\" <ops@example.org>, root@example.org (admin)\n"
+        b"Cc: staff: bob@example.org, carol@x.org;\n"
+        b"Reply-To: noreply@example.org\n"
+        b"X-Mailer: root\n"
+        + DATE_ID + b"\nbody\n")
+
+
+def test_header_addresses_kept_without_qualify_domain(smtps, config_for,
+                                                      run):
+    """Without qualify_domain, To: and Cc: go as they were."""
+    msg = b"To: root (admin)\nCc: ops\n" + DATE_ID + b"\nbody\n"
+    r = run(["a@x.org"], msg, config_for(smtps))
+    m = one_message(r, smtps)
+    content, _ = strip_added(m.content, date=False, msgid=False)
+    assert content == R.crlf(msg.replace(
+        b"\n\n", b"\nFrom: %s\n\n" % R.FROM.encode(), 1))

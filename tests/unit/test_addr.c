@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"
@@ -408,6 +409,55 @@ test_mailbox(void **state)
 	mailbox("a@b\r\nBcc: x", -1, NULL, NULL, NULL);
 }
 
+/* s with "@Q" inserted where addr_list_unqualified says. */
+static void
+unq(const char *s, const char *want)
+{
+	struct result	 res;
+	size_t		*ends, n, i, at = 0;
+	char		 got[512];
+	size_t		 g = 0;
+
+	memset(&res, 0, sizeof(res));
+	if (addr_list_unqualified(s, strlen(s), &ends, &n, &res) != 0)
+		fail_msg("\"%s\": %s", s, res.msg);
+	for (i = 0; i < n; i++) {
+		assert_true(ends[i] >= at && ends[i] <= strlen(s));
+		memcpy(got + g, s + at, ends[i] - at);
+		g += ends[i] - at;
+		memcpy(got + g, "@Q", 2);
+		g += 2;
+		at = ends[i];
+	}
+	memcpy(got + g, s + at, strlen(s + at) + 1);
+	assert_string_equal(got, want);
+	assert_true((n == 0) == (ends == NULL));
+	free(ends);
+}
+
+static void
+test_unqualified_ends(void **state)
+{
+	struct result	 res;
+	size_t		*ends = (size_t *)1, n = 9;
+
+	(void)state;
+	unq("a@b, c@d", "a@b, c@d");
+	unq("root", "root@Q");
+	unq("root (admin), \"(Cron)\" <root>",
+	    "root@Q (admin), \"(Cron)\" <root@Q>");
+	unq("g: a, b@x;, \"q r\"", "g: a@Q, b@x;, \"q r\"@Q");
+	unq("a . b (c) , <@r.x:d>", "a . b@Q (c) , <@r.x:d@Q>");
+	unq("=?UTF-8?Q?J=C3=B6?= <jo>", "=?UTF-8?Q?J=C3=B6?= <jo@Q>");
+	unq("undisclosed-recipients:;", "undisclosed-recipients:;");
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(addr_list_unqualified("a, <b", 5, &ends, &n, &res),
+	    -1);
+	assert_null(ends);
+	assert_int_equal(n, 0);
+	assert_int_equal(res.exitcode, EX_DATAERR);
+}
+
 int
 main(void)
 {
@@ -429,6 +479,7 @@ main(void)
 		cmocka_unit_test(test_check_utf8),
 		cmocka_unit_test(test_domain),
 		cmocka_unit_test(test_mailbox),
+		cmocka_unit_test(test_unqualified_ends),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,6 +31,7 @@ static struct {
 	size_t	 len[MAXMSG];
 	int	 spilled[MAXMSG];	/* the spool went to a file */
 	int	 ex[MAXMSG];		/* scripted exit status */
+	int	 queued[MAXMSG];	/* 0, but queued (main.c's words) */
 	const char *text;		/* scripted error text */
 } up;
 
@@ -73,6 +74,11 @@ fake_deliver(void *arg, const struct bs_txn *t, struct result *r)
 	assert_int_equal(msg_read_at(t->msg, 0, up.data[k], up.len[k], r),
 	    (ssize_t)up.len[k]);
 	up.data[k][up.len[k]] = '\0';
+	if (up.ex[k] == 0 && up.queued[k]) {
+		str_copy(r->smtpmsg, sizeof(r->smtpmsg), "queued as "
+		    "Q1, to be retried: connect: refused");
+		return 0;
+	}
 	if (up.ex[k] == 0) {
 		result_note_reply(r, 250, "250 2.0.0 queued as X1");
 		return 0;
@@ -131,6 +137,45 @@ session(const char *input)
 #define BYE	"221 2.0.0 mx.test closing\r\n"
 #define EHLO_R	"250-mx.test\r\n250-8BITMIME\r\n250-PIPELINING\r\n" \
 		"250-ENHANCEDSTATUSCODES\r\n250 HELP\r\n"
+
+/* The null sender (bounces): deliver gets from "", RCPT <> still 501. */
+static void
+test_null_sender(void **state)
+{
+	(void)state;
+	reset();
+	session("MAIL FROM:<> BODY=7BIT\r\nRCPT TO:<>\r\nRCPT TO:<b@y.org>\r\n"
+	    "DATA\r\nSubject: bounce\r\n\r\nbody\r\n.\r\n"
+	    "MAIL FROM: <>\r\nRSET\r\nQUIT\r\n");
+	assert_int_equal(rc, 0);
+	assert_string_equal(out, GREET "250 2.1.0 Ok\r\n"
+	    "501 5.1.3 bad recipient address\r\n250 2.1.5 Ok\r\n"
+	    "354 End data with <CR><LF>.<CR><LF>\r\n"
+	    "250 2.0.0 Ok: sent (upstream: 250 2.0.0 queued as X1)\r\n"
+	    "250 2.1.0 Ok\r\n250 2.0.0 Ok\r\n" BYE);
+	assert_int_equal(up.n, 1);
+	assert_string_equal(up.from[0], "");
+	assert_string_equal(up.rcpts[0], "b@y.org");
+	assert_string_equal(up.body_type[0], "7BIT");
+}
+
+/* The queue kept it: the 250 says queued, never sent. */
+static void
+test_queued_is_not_sent(void **state)
+{
+	(void)state;
+	reset();
+	up.queued[0] = 1;
+	session("MAIL FROM:<a@x.org>\r\nRCPT TO:<b@y.org>\r\nDATA\r\n"
+	    "Subject: one\r\n\r\nbody\r\n.\r\nQUIT\r\n");
+	assert_int_equal(rc, 0);
+	assert_string_equal(out, GREET "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n"
+	    "354 End data with <CR><LF>.<CR><LF>\r\n"
+	    "250 2.0.0 Ok: queued as Q1, to be retried: connect: refused\r\n"
+	    BYE);
+	assert_null(strstr(out, "sent"));
+	assert_int_equal(up.n, 1);
+}
 
 static void
 test_ehlo_quit(void **state)
@@ -232,7 +277,7 @@ test_syntax(void **state)
 	session("EHLO\r\nHELO\r\nMAIL\r\nMAIL TO:<a@x>\r\nMAIL FROM:<a@x\r\n"
 	    "MAIL FROM:<a@x>junk\r\nMAIL FROM:<a b@x>\r\n"
 	    "MAIL FROM:<a@x> BODY=BINARYMIME\r\nMAIL FROM:<a@x> SIZE=1k\r\n"
-	    "MAIL FROM:<a@x> SMTPUTF8\r\nMAIL FROM:<>\r\n"
+	    "MAIL FROM:<a@x> SMTPUTF8\r\n"
 	    "MAIL FROM: a@x size=5 body=7bit\r\n"
 	    "RCPT TO:<b@y> NOTIFY=NEVER\r\nRCPT TO:<b@y,c@z>\r\n"
 	    "RCPT TO:<>\r\nRCPT TO:<@r.example:b@y>\r\nRSET x\r\n"
@@ -249,7 +294,6 @@ test_syntax(void **state)
 	    "501 5.5.4 BODY must be 7BIT or 8BITMIME\r\n"
 	    "501 5.5.4 SIZE must be a number\r\n"
 	    "555 5.5.4 unsupported MAIL parameter\r\n"
-	    "550 5.1.7 the null sender <> is not supported\r\n"
 	    "250 2.1.0 Ok\r\n"
 	    "555 5.5.4 unsupported RCPT parameter\r\n"
 	    "501 5.1.3 bad recipient address\r\n"
@@ -606,6 +650,8 @@ main(void)
 		cmocka_unit_test(test_too_many_recipients),
 		cmocka_unit_test(test_write_error),
 		cmocka_unit_test(test_idle_timeout),
+		cmocka_unit_test(test_queued_is_not_sent),
+		cmocka_unit_test(test_null_sender),
 	};
 	int	 r = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -193,9 +193,12 @@ check_date(const char *s)
 	return (size_t)len;
 }
 
-/* A Message-ID stamp made: "<" 14 digits "." pid "." 16 hex "@" dom ">". */
+/*
+ * A Message-ID stamp made: "<" 14 digits "." pid "." 16 hex "@" dom ">";
+ * the message's (env.msgid), or a Resent-Message-ID (resent).
+ */
 static size_t
-check_msgid(const char *s)
+check_id(const char *s, int resent)
 {
 	size_t	 i = 1, dl = strlen(F.id_domain);
 	char	 pid[32];
@@ -214,15 +217,19 @@ check_msgid(const char *s)
 	assert_memory_equal(s + i, F.id_domain, dl);
 	i += dl;
 	assert_int_equal(s[i++], '>');
+	if (resent)
+		return i;
 	assert_non_null(F.env.msgid);
 	assert_int_equal(strlen(F.env.msgid), i);
 	assert_memory_equal(F.env.msgid, s, i);
 	return i;
 }
 
+
 /*
  * got against want, where "%D" stands for a Date: value and "%M" for a
- * Message-ID that stamp made (checked by check_date, check_msgid).
+ * Message-ID that stamp made (checked by check_date, check_id), "%R"
+ * for a Resent-Message-ID.
  */
 static void
 match(const char *got, const char *want)
@@ -230,8 +237,10 @@ match(const char *got, const char *want)
 	const char	*g = got, *w = want;
 
 	while (*w != '\0') {
-		if (w[0] == '%' && (w[1] == 'D' || w[1] == 'M')) {
-			g += w[1] == 'D' ? check_date(g) : check_msgid(g);
+		if (w[0] == '%' && (w[1] == 'D' || w[1] == 'M' ||
+		    w[1] == 'R')) {
+			g += w[1] == 'D' ? check_date(g) :
+			    check_id(g, w[1] == 'R');
 			w += 2;
 		} else if (*g++ != *w++)
 			fail_msg("sent:\n%s\nwanted:\n%s\ndiffers at byte "
@@ -409,6 +418,54 @@ test_sender_in_angles(void **state)
 	F.cli.from = "<bounce@example.org>";
 	assert_int_equal(build("From: x@y\n\nhi\n"), 0);
 	assert_string_equal(F.env.from, "bounce@example.org");
+}
+
+/*
+ * The null sender (RFC 5321 4.5.5), as bounce and vacation tools pass
+ * it: "<>" or "", never qualified, and the From: is never emptied: the
+ * message's is kept (whatever set_from_header), a missing one is the
+ * account's from, and without one that is EX_CONFIG.
+ */
+static void
+test_null_sender(void **state)
+{
+	static const char *const spell[] = { "<>", "" };
+	size_t	 i;
+
+	(void)state;
+	add_rcpt("a@b");
+	F.acct.qualify_domain = "example.net";
+	for (i = 0; i < 2; i++) {
+		F.cli.from = spell[i];
+		F.acct.set_from_header = FROM_HDR_ON;
+		assert_int_equal(build("From: Vacation <joe@x.org>\n\nhi\n"), 0);
+		assert_string_equal(F.env.from, "");
+		F.id_domain = "example.org";
+		assert_sent("From: Vacation <joe@x.org>\nDate: %D\n"
+		    "Message-ID: %M\n\nhi\n");
+		envelope_free(&F.env);
+		F.acct.set_from_header = FROM_HDR_AUTO;
+		/* Kept, but qualified as the envelope would be. */
+		assert_int_equal(build("From: root\n\nhi\n"), 0);
+		assert_sent("From: root@example.net\nDate: %D\n"
+		    "Message-ID: %M\n\nhi\n");
+		envelope_free(&F.env);
+		assert_int_equal(build("Subject: bounce\n\nhi\n"), 0);
+		assert_string_equal(F.env.from, "");
+		assert_sent("Subject: bounce\nFrom: me@example.org\nDate: %D\n"
+		    "Message-ID: %M\n\nhi\n");
+		envelope_free(&F.env);
+	}
+	/* -F names the From: that is added. */
+	F.cli.fullname = "Mail System";
+	assert_int_equal(build("Subject: bounce\n\nhi\n"), 0);
+	assert_sent("Subject: bounce\nFrom: Mail System <me@example.org>\n"
+	    "Date: %D\nMessage-ID: %M\n\nhi\n");
+	envelope_free(&F.env);
+	/* No From: anywhere: refused, not sent with an empty one. */
+	F.acct.from = "*@example.org";
+	assert_int_equal(build("Subject: bounce\n\nhi\n"), -1);
+	assert_fail(EX_CONFIG, "the null sender needs a From: field");
 }
 
 static void
@@ -796,13 +853,57 @@ test_resent_block(void **state)
 	add_rcpt("argv@x");
 	assert_int_equal(build(m), 0);
 	assert_rcpts("argv@x", "r1@x", "r2@x", "r3@x", "r4@x", NULL);
+	/* The block had its Resent-Date:, not its Resent-Message-ID:. */
 	assert_sent("Received: from a by b\n"
 	    "Resent-From: r@x\nResent-To: r1@x, R2 <r2@x>\n"
-	    "Resent-cc: r3@x\nResent-Date: d2\n"
+	    "Resent-cc: r3@x\nResent-Date: d2\nResent-Message-ID: %R\n"
 	    "Received: from c by d\n"
 	    "Resent-To: old@x\n"
 	    "From: o@x\nTo: to@x\nCc: cc@x\nDate: d\n"
 	    "Message-ID: <i@x>\n\nhi\n");
+}
+
+/*
+ * -t with a Resent-* block: Resent-Date: and Resent-Message-ID: added
+ * when missing (RFC 5322 3.6.6), at the end of the topmost block (even
+ * when a dropped Resent-Bcc: ends it), in the message's line ending;
+ * kept when there; never without -t or without a block.
+ */
+static void
+test_resent_fields_added(void **state)
+{
+	(void)state;
+	F.cli.read_headers = 1;
+	assert_int_equal(build("Resent-From: r@x\r\nResent-To: r1@x\r\n"
+	    "Resent-Bcc: b@x\r\nReceived: x\r\nResent-Date: old\r\n"
+	    "From: o@x\r\nDate: d\r\nMessage-ID: <i@x>\r\n\r\nhi\r\n"), 0);
+	assert_rcpts("r1@x", "b@x", NULL);
+	assert_sent("Resent-From: r@x\r\nResent-To: r1@x\r\n"
+	    "Resent-Date: %D\r\nResent-Message-ID: %R\r\n"
+	    "Received: x\r\nResent-Date: old\r\n"
+	    "From: o@x\r\nDate: d\r\nMessage-ID: <i@x>\r\n\r\nhi\r\n");
+	assert_string_equal(F.env.msgid, "<i@x>");
+	envelope_free(&F.env);
+	/* Both there: byte for byte. */
+	assert_int_equal(build("Resent-To: r1@x\nResent-Message-ID: <r@x>\n"
+	    "Resent-Date: d2\nFrom: o@x\nDate: d\nMessage-ID: <i@x>\n\nhi\n"),
+	    0);
+	assert_sent("Resent-To: r1@x\nResent-Message-ID: <r@x>\n"
+	    "Resent-Date: d2\nFrom: o@x\nDate: d\nMessage-ID: <i@x>\n\nhi\n");
+	envelope_free(&F.env);
+	/* Without -t: the Resent-* block is not what is sent. */
+	F.cli.read_headers = 0;
+	add_rcpt("a@b");
+	assert_int_equal(build("Resent-To: r1@x\nFrom: o@x\nDate: d\n"
+	    "Message-ID: <i@x>\n\nhi\n"), 0);
+	assert_sent("Resent-To: r1@x\nFrom: o@x\nDate: d\n"
+	    "Message-ID: <i@x>\n\nhi\n");
+	envelope_free(&F.env);
+	/* -t without a block: nothing Resent-. */
+	F.cli.read_headers = 1;
+	assert_int_equal(build("To: t@x\nFrom: o@x\nDate: d\n"
+	    "Message-ID: <i@x>\n\nhi\n"), 0);
+	assert_sent("To: t@x\nFrom: o@x\nDate: d\nMessage-ID: <i@x>\n\nhi\n");
 }
 
 /* A topmost block without Resent-To/Cc/Bcc has no recipients. */
@@ -854,9 +955,92 @@ test_qualify_domain(void **state)
 	assert_string_equal(F.env.from, "root@example.net");
 	assert_rcpts("root@example.net", "bob@example.net", "a@example.com",
 	    "\"quoted name\"@x", "mhmd@example.net", NULL);
-	/* The From: stamp adds has the qualified sender. */
-	assert_sent("To: \"quoted name\"@x, mhmd\nDate: d\n"
+	/* The From: stamp adds has the qualified sender; To: is qualified. */
+	assert_sent("To: \"quoted name\"@x, mhmd@example.net\nDate: d\n"
 	    "From: root@example.net\nMessage-ID: %M\n\nhi\n");
+}
+
+/*
+ * qualify_domain in the header: the unqualified addresses of To:, Cc:
+ * (and Reply-To:, Resent-*) get it, names, comments, groups and encoded
+ * words untouched; qualified ones, other fields and fields that do not
+ * parse go byte for byte; set_from_header = off keeps From: as it is.
+ */
+static void
+test_qualify_header_fields(void **state)
+{
+	(void)state;
+	F.acct.qualify_domain = "example.net";
+	F.id_domain = "example.org";
+	add_rcpt("a@b");
+	assert_int_equal(build("From: me@example.org\r\n"
+	    "To: \"(Cron Daemon)\" <root>, root (admin), =?UTF-8?Q?J=C3=B6?= "
+	    "<jo>\r\n"
+	    "Cc: staff: bob, \"a b\"@x.org;,\r\n \"x y\"\r\n"
+	    "Reply-To: ops\r\nX-Other: root\r\nResent-Cc: <kim>\r\n"
+	    "Bcc: secret\r\nTo: a@b.org (ok)\r\nCc: bad <x\r\n"
+	    "Date: d\r\nMessage-ID: <i@x>\r\n\r\nhi\r\n"), 0);
+	assert_sent("From: me@example.org\r\n"
+	    "To: \"(Cron Daemon)\" <root@example.net>, "
+	    "root@example.net (admin), =?UTF-8?Q?J=C3=B6?= "
+	    "<jo@example.net>\r\n"
+	    "Cc: staff: bob@example.net, \"a b\"@x.org;, "
+	    "\"x y\"@example.net\r\n"
+	    "Reply-To: ops@example.net\r\nX-Other: root\r\n"
+	    "Resent-Cc: <kim@example.net>\r\n"
+	    "To: a@b.org (ok)\r\nCc: bad <x\r\n"
+	    "Date: d\r\nMessage-ID: <i@x>\r\n\r\nhi\r\n");
+	envelope_free(&F.env);
+	/* An address qualify_domain would make too long: as it was. */
+	{
+		char	 m[512];
+
+		snprintf(m, sizeof(m), "To: %0315d, c\nDate: d\n"
+		    "Message-ID: <i@x>\n\nhi\n", 0);
+		assert_int_equal(build(m), 0);
+		assert_memory_equal(F.env.hdr, m, strlen(m) - 4);
+		envelope_free(&F.env);
+	}
+	/* Without qualify_domain: as they were. */
+	F.acct.qualify_domain = NULL;
+	assert_int_equal(build("To: root (admin)\nDate: d\nMessage-ID: <i@x>"
+	    "\n\nhi\n"), 0);
+	assert_sent("To: root (admin)\nDate: d\nMessage-ID: <i@x>\n"
+	    "From: me@example.org\n\nhi\n");
+	envelope_free(&F.env);
+	/* off: From: as it is; To: still qualified. */
+	F.acct.qualify_domain = "example.net";
+	F.acct.set_from_header = FROM_HDR_OFF;
+	assert_int_equal(build("From: root\nTo: root\nDate: d\n"
+	    "Message-ID: <i@x>\n\nhi\n"), 0);
+	assert_sent("From: root\nTo: root@example.net\nDate: d\n"
+	    "Message-ID: <i@x>\n\nhi\n");
+}
+
+/* A qualified To: over 998 octets is folded again, between addresses. */
+static void
+test_qualify_header_folded(void **state)
+{
+	char	 m[4096], *p, *line;
+	size_t	 i, n = 0;
+
+	(void)state;
+	F.acct.qualify_domain = "example.net";
+	add_rcpt("a@b");
+	n += (size_t)snprintf(m + n, sizeof(m) - n, "To: u0");
+	for (i = 1; i < 200; i++)
+		n += (size_t)snprintf(m + n, sizeof(m) - n, ",\n u%zu", i);
+	snprintf(m + n, sizeof(m) - n, "\nDate: d\nMessage-ID: <i@x>\n\nhi\n");
+	assert_int_equal(build(m), 0);
+	p = strndup(F.env.hdr, F.env.hdrlen);
+	assert_non_null(p);
+	for (line = strtok(p, "\n"); line != NULL; line = strtok(NULL, "\n"))
+		assert_true(strlen(line) <= 998);
+	free(p);
+	assert_non_null(memmem(F.env.hdr, F.env.hdrlen, "u0@example.net, "
+	    "u1@example.net,", 31));
+	assert_non_null(memmem(F.env.hdr, F.env.hdrlen, "u199@example.net\n",
+	    17));
 }
 
 static void
@@ -1385,6 +1569,9 @@ main(void)
 		T(test_no_sender),
 		T(test_bad_sender),
 		T(test_sender_in_angles),
+		T(test_null_sender),
+		T(test_qualify_header_fields),
+		T(test_qualify_header_folded),
 		T(test_bad_account_from),
 		T(test_argv_lists),
 		T(test_read_headers),
@@ -1414,6 +1601,7 @@ main(void)
 		T(test_mbox_line_dropped),
 		T(test_mbox_line_then_body),
 		T(test_resent_block),
+		T(test_resent_fields_added),
 		T(test_resent_block_without_recipients),
 		T(test_resent_without_t),
 		T(test_bad_resent_recipient),

@@ -4,7 +4,9 @@
  * they should, corrupt items are refused, litter is tidied.
  */
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -77,6 +79,23 @@ teardown(void **state)
 		return -1;
 	free(f);
 	return 0;
+}
+
+/*
+ * getrandom, interposed: the scripted values first (to force two items
+ * onto one id), then the kernel's.
+ */
+static unsigned int	 rnd_script[4];
+static size_t		 rnd_n, rnd_i;
+
+ssize_t
+getrandom(void *buf, size_t n, unsigned int flags)
+{
+	if (rnd_i < rnd_n && n == sizeof(unsigned int)) {
+		memcpy(buf, &rnd_script[rnd_i++], n);
+		return (ssize_t)n;
+	}
+	return syscall(SYS_getrandom, buf, n, flags);
 }
 
 static void
@@ -213,6 +232,88 @@ test_round_trip(void **state)
 	queue_close(&it);
 }
 
+static void
+write_file(const char *p, const char *text)
+{
+	FILE	*fp = fopen(p, "w");
+
+	assert_non_null(fp);
+	assert_int_equal(fputs(text, fp) >= 0, 1);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static void
+assert_file(const char *p, const char *text)
+{
+	char	 buf[64];
+	FILE	*fp = fopen(p, "r");
+	size_t	 n;
+
+	assert_non_null(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	assert_string_equal(buf, text);
+}
+
+/*
+ * Two items of one second that draw the same random bits: the second
+ * must not replace the first (mail lost) but take a new id.  Items
+ * named for the drawn bits around now stand for the first; one more
+ * in failed/ must not be taken either.
+ */
+static void
+test_id_collision(void **state)
+{
+	struct fx	*f = *state;
+	char		 id[QUEUE_ID_LEN + 1], name[QUEUE_ID_LEN + 1], p[64];
+	long long	 t, now = (long long)time(NULL);
+
+	assert_int_equal(mkdir(path(f, QUEUE_FAILED), 0700), 0);
+	for (t = now - 1; t <= now + 2; t++) {
+		snprintf(name, sizeof(name), "%08llx%08x", t, 0xaaaaaaaau);
+		write_file(path(f, name), "first item\n");
+		snprintf(name, sizeof(name), "%08llx%08x", t, 0xbbbbbbbbu);
+		snprintf(p, sizeof(p), "%s/%s", QUEUE_FAILED, name);
+		write_file(path(f, p), "failed item\n");
+	}
+	rnd_script[0] = 0xaaaaaaaau;		/* taken in DIR */
+	rnd_script[1] = 0xbbbbbbbbu;		/* taken in failed/ */
+	rnd_script[2] = 0xccccccccu;		/* free */
+	rnd_n = 3;
+	rnd_i = 0;
+	put(f, id);
+	rnd_n = 0;
+	assert_int_equal(rnd_i, 3);
+	assert_string_equal(id + 8, "cccccccc");
+	for (t = now - 1; t <= now + 2; t++) {
+		snprintf(name, sizeof(name), "%08llx%08x", t, 0xaaaaaaaau);
+		assert_file(path(f, name), "first item\n");
+		snprintf(name, sizeof(name), "%08llx%08x", t, 0xbbbbbbbbu);
+		assert_false(exists(f, name));
+	}
+	assert_int_equal(count(f->dir), 5);
+	assert_int_equal(count(path(f, "tmp")), 0);
+}
+
+/* A tampered state file: its error reaches mailq without escapes. */
+static void
+test_state_error_sanitised(void **state)
+{
+	struct fx		*f = *state;
+	struct queue_item	 it;
+	struct result		 res = { 0 };
+	char			 id[QUEUE_ID_LEN + 1], st[64];
+
+	put(f, id);
+	snprintf(st, sizeof(st), "%s.state", id);
+	write_file(path(f, st), "attempts 2\nerror \x1b[2Jgone\a\n");
+	assert_int_equal(queue_open(f->dir, id, 0, &it, &res), 0);
+	assert_int_equal(it.st.attempts, 2);
+	assert_string_equal(it.st.error, "?[2Jgone?");
+	queue_close(&it);
+}
+
 /* flock is per open file: a second open, even here, is refused. */
 static void
 test_lock_excludes(void **state)
@@ -326,6 +427,8 @@ test_corrupt(void **state)
 		{ "\nhdrlen ", "\nrcpt   " },		/* hdrlen missing */
 		{ "\nbody_qp 1", "\nbody_qp 7" },	/* out of range */
 		{ "\ncreated 1", "\ncreated -" },	/* not a number */
+		{ "@y.org\n", "@y.or\r\n" },		/* a CR (fuzz_queue) */
+		{ "x.org\nrcpt", "x.o\rg\nrcpt" },	/* in the sender */
 	};
 	size_t		 i;
 
@@ -410,6 +513,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_line_end_refused, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_tidy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_id_collision, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_state_error_sanitised,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
