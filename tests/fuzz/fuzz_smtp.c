@@ -106,6 +106,27 @@ conn_channel_binding(struct conn *c, const char *type, const char **used,
 	return -1;
 }
 
+/* The scripted server never speaks before it is asked. */
+int
+conn_unread(const struct conn *c)
+{
+	(void)c;
+	return 0;
+}
+
+/* Only the doctor probes addresses; it is not fuzzed here. */
+int
+conn_probe(const char *host, int port, int connect_ms,
+    void (*cb)(void *, const char *, int), void *arg, struct result *res)
+{
+	(void)host;
+	(void)port;
+	(void)connect_ms;
+	(void)cb;
+	(void)arg;
+	return result_fail(res, EX_SOFTWARE, "no probing in the fuzzer");
+}
+
 void
 conn_stage(struct conn *c, const char *stage)
 {
