@@ -304,3 +304,69 @@ def test_example_config_every_key_loads(stamp, env, tmp_path):
     out = r.stdout.decode()
     assert re.search(r"^OK +config: ", out, flags=re.M), \
         (out, r.stderr.decode(), open(path).read())
+
+
+# --- the examples in the documents load -------------------------------
+
+def ini_examples():
+    """(where, text) of every INI example: the literal blocks of the man
+    pages that hold a [section], and README.md's ```ini blocks."""
+    out = []
+    for page in ("man/stamp.1", "man/stamp.ini.5"):
+        for i, block in enumerate(re.findall(r"^\.Bd -literal[^\n]*\n(.*?)^\.Ed",
+                                             source(page), flags=re.S | re.M)):
+            if re.search(r"^\[\w+\]$", block, flags=re.M):
+                text = block.replace("\\e", "\\")
+                out.append(("%s#%d" % (page, i), text))
+    for i, block in enumerate(re.findall(r"```ini\n(.*?)```",
+                                         source("README.md"), flags=re.S)):
+        out.append(("README.md#%d" % i, re.sub(r"(?m)^   ", "", block)))
+    assert len(out) >= 8, [w for w, _ in out]
+    return out
+
+
+def loadable(text, tmp_path, port):
+    """The example with its servers on a closed loopback port and its
+    files made (an aliases file, a CA), as the user would have them."""
+    ca = tmp_path / "ca.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                    "-nodes", "-keyout", str(tmp_path / "ca.key"), "-out",
+                    str(ca), "-subj", "/CN=docs test", "-days", "2"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   check=True)
+    aliases = tmp_path / "aliases"
+    aliases.write_text("root: admin@example.org\n")
+    out = []
+    for line in text.splitlines():
+        m = re.match(r"^\s*([a-z0-9_]+)\s*=\s*(.*)$", line)
+        if m is None:
+            out.append(line)
+            continue
+        k = m.group(1)
+        if k == "host":
+            line = "host = 127.0.0.1\nport = %d" % port
+        elif k == "port":
+            continue
+        elif k == "aliases":
+            line = "aliases = %s" % aliases
+        elif k == "tls_trust_file":
+            line = "tls_trust_file = %s" % ca
+        out.append(line)
+    p = tmp_path / "stamp.ini"
+    p.write_text("\n".join(out) + "\n")
+    os.chmod(p, 0o600)
+    return str(p)
+
+
+@pytest.mark.parametrize("where,text", ini_examples(),
+                         ids=[w for w, _ in ini_examples()])
+def test_ini_example_loads(stamp, env, tmp_path, where, text):
+    path = loadable(text, tmp_path, closed_port())
+    for acct in re.findall(r"^\[(\w+)\]$", text, flags=re.M):
+        if acct == "defaults":
+            continue
+        r = R.run_stamp(["--doctor", acct], b"", path, env, stamp=stamp,
+                        timeout=30)
+        out = r.stdout.decode()
+        assert re.search(r"^OK +config: ", out, flags=re.M), \
+            (where, acct, out, r.stderr.decode(), text)
