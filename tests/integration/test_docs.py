@@ -4,7 +4,9 @@ The lists come from the C source (src/cfgkeys.c's key table and value
 lists, src/cli.c's flag strings, -b modes and long options, every EX_*
 status that src/*.c returns) and from the binary (--help, and the example
 configuration loaded by --doctor), so adding a key, a flag or an exit
-status without documenting it fails here."""
+status without documenting it fails here.  Also: every INI example in the
+man pages and README loads, and the first error messages a beginner meets
+say what to do."""
 import os
 import re
 import subprocess
@@ -12,7 +14,7 @@ import subprocess
 import pytest
 
 from stamptest import run as R
-from stamptest.checks import assert_exit
+from stamptest.checks import assert_exit, error_line, words_in
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -370,3 +372,42 @@ def test_ini_example_loads(stamp, env, tmp_path, where, text):
         out = r.stdout.decode()
         assert re.search(r"^OK +config: ", out, flags=re.M), \
             (where, acct, out, r.stderr.decode(), text)
+
+
+# --- what a beginner reads in the first hour --------------------------
+
+def test_first_hour_no_config(run):
+    """No file anywhere: the paths tried, and where to read how to write
+    one."""
+    r = run(["bob@example.org"], b"Subject: x\n\nb\n")
+    assert_exit(r, 78)
+    words_in(error_line(r), "no configuration file", "/etc/stamp.ini",
+             "stamp.ini(5)", "-C")
+
+
+def test_first_hour_no_recipients(smtps, config_for, run):
+    """'stamp' alone: how to name recipients."""
+    r = run([], b"Subject: x\n\nb\n", config_for(smtps))
+    assert_exit(r, 64)
+    words_in(error_line(r), "no recipients", "arguments", "-t")
+    r = run(["-t"], b"Subject: x\n\nb\n", config_for(smtps))
+    assert_exit(r, 64)
+    words_in(error_line(r), "no recipients", "To, Cc")
+    smtps.settle()
+    assert smtps.connections == 0
+
+
+def test_first_hour_untrusted_certificate(smtps, config_for, run):
+    """The system store does not know the server's CA: the line says so
+    in OpenSSL's words and points at --doctor, whose fix line names
+    tls_trust_file and the tls_fingerprint to pin."""
+    cfg = config_for(smtps, tls_trust_file=None)
+    r = run(["bob@example.org"], b"Subject: x\n\nb\n", cfg)
+    assert_exit(r, 69)
+    words_in(error_line(r), "certificate", "stamp --doctor")
+    r = run(["--doctor"], b"", cfg)
+    assert_exit(r, 69)
+    out = r.stdout.decode()
+    assert re.search(r"^ +fix: .*tls_trust_file.*tls_fingerprint = [0-9A-F:]{95}$",
+                     out, flags=re.M), out
+    assert smtps.messages == []
