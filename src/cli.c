@@ -44,8 +44,9 @@ const char cli_usage[] =
 "              Service); sends then refresh its token themselves\n"
 "  --version   print the version;  --help  print this text\n"
 "\n"
-"Other sendmail flags that callers pass (-oem, -odi, -O k=v, ...)\n"
-"are accepted and ignored.  See stamp(1) and stamp.ini(5).\n";
+"Other sendmail flags that callers pass are accepted and ignored:\n"
+"-oX (-oem, -odi), -A -d -e -h -L -O -p -X with an argument, and\n"
+"-G -m -n -U -x.  See stamp(1) and stamp.ini(5).\n";
 
 /* Flags that take an argument, glued or as the next word. */
 static const char with_arg[] = "aACfrFBNRVhdepLXO";

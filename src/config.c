@@ -675,8 +675,8 @@ find_config(char **pathp, int *fdp, struct result *res)
 		}
 	if (rv == 1)
 		rv = result_fail(res, EX_CONFIG, "no configuration file (tried "
-		    "%s%s%s); create one or give -C FILE", try[0],
-		    n > 1 ? ", " : "", n > 1 ? try[1] : "");
+		    "%s%s%s); create one (see stamp.ini(5)) or give -C FILE",
+		    try[0], n > 1 ? ", " : "", n > 1 ? try[1] : "");
 out:
 	free(try[0]);
 	free(try[1]);

@@ -369,7 +369,10 @@ set_rcpts(struct envelope *env, const struct cli *cli,
 	    dedup(&env->rcpts, res) == -1)
 		goto out;
 	if (env->rcpts.n == 0) {
-		result_fail(res, EX_USAGE, "no recipients");
+		result_fail(res, EX_USAGE, cli->read_headers ? "no recipients "
+		    "(none as arguments, none in the message's To, Cc or Bcc)" :
+		    "no recipients: name them as arguments, or pass -t to "
+		    "take them from the message's To, Cc and Bcc");
 		goto out;
 	}
 	rc = 0;

@@ -431,7 +431,8 @@ verify_failed(struct tls *t, long v, const char *stage, struct result *res)
 		    "verification failed: %s (the certificate is not for %s)",
 		    stage, X509_verify_cert_error_string(v), t->o.host);
 	return result_fail(res, EX_UNAVAILABLE, "%s: TLS certificate "
-	    "verification failed: %s", stage, X509_verify_cert_error_string(v));
+	    "verification failed: %s (stamp --doctor shows the certificate "
+	    "and what to change)", stage, X509_verify_cert_error_string(v));
 }
 
 static int

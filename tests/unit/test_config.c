@@ -684,7 +684,8 @@ test_search(void **state)
 		assert_int_equal(config_load(&cfg, NULL, &res), -1);
 		assert_int_equal(res.exitcode, EX_CONFIG);
 		snprintf(want, sizeof(want), "no configuration file (tried %s, "
-		    "/etc/stamp.ini); create one or give -C FILE", path);
+		    "/etc/stamp.ini); create one (see stamp.ini(5)) or give -C "
+		    "FILE", path);
 		assert_string_equal(res.msg, want);
 	}
 
