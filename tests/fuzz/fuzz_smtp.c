@@ -112,6 +112,24 @@ conn_stage(struct conn *c, const char *stage)
 	c->stage = stage;
 }
 
+/* The scripted server never speaks before an implicit-TLS handshake. */
+int
+conn_unread(const struct conn *c)
+{
+	(void)c;
+	return 0;
+}
+
+/* stamp --doctor's probe: not reached from smtp_send. */
+int
+conn_probe(const char *host, int port, int connect_ms,
+    void (*cb)(void *arg, const char *addr, int err), void *arg,
+    struct result *res)
+{
+	(void)host, (void)port, (void)connect_ms, (void)cb, (void)arg;
+	return result_fail(res, EX_SOFTWARE, "conn_probe: not in fuzz_smtp");
+}
+
 static int
 has(const char *p, size_t n, const char *s)
 {
