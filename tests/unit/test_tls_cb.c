@@ -131,6 +131,19 @@ end_point_is(struct tls *t, const struct peer *p, const EVP_MD *md,
 	assert_memory_equal(cb, h, hl);
 }
 
+/* A certificate signed with md, and a handshake of p->version. */
+static struct tls *
+start(struct peer *p, const EVP_MD *md)
+{
+	struct tls	*t;
+
+	make_cert(md, &p->cert, &p->key);
+	handshake(p, &t);
+	assert_string_equal(tls_version(t), p->version == TLS1_3_VERSION ?
+	    "TLSv1.3" : "TLSv1.2");
+	return t;
+}
+
 static void
 done(struct tls *t, struct peer *p)
 {
@@ -149,9 +162,7 @@ test_tls13_exporter(void **state)
 	size_t		 len;
 
 	(void)state;
-	make_cert(EVP_sha256(), &p.cert, &p.key);
-	handshake(&p, &t);
-	assert_string_equal(tls_version(t), "TLSv1.3");
+	t = start(&p, EVP_sha256());
 	/* The default on TLS 1.3 is tls-exporter, and both sides agree. */
 	assert_int_equal(tls_channel_binding(t, NULL, &used, cb, sizeof(cb),
 	    &len), 0);
@@ -174,9 +185,7 @@ test_tls12_unique_and_end_point(void **state)
 	size_t		 len;
 
 	(void)state;
-	make_cert(EVP_sha256(), &p.cert, &p.key);
-	handshake(&p, &t);
-	assert_string_equal(tls_version(t), "TLSv1.2");
+	t = start(&p, EVP_sha256());
 	/* tls-unique: the client's Finished, as the server saw it. */
 	assert_int_equal(tls_channel_binding(t, NULL, &used, cb, sizeof(cb),
 	    &len), 0);
@@ -198,8 +207,7 @@ test_end_point_uses_stronger_hash(void **state)
 	struct tls	*t;
 
 	(void)state;
-	make_cert(EVP_sha384(), &p.cert, &p.key);
-	handshake(&p, &t);
+	t = start(&p, EVP_sha384());
 	end_point_is(t, &p, EVP_sha384(), 48);
 	done(t, &p);
 }
