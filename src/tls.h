@@ -1,6 +1,7 @@
 /*
- * tls.h - TLS over a connected, non-blocking socket.  The only module
- * that includes OpenSSL's ssl.h.  Verification is always on: either the
+ * tls.h - TLS over a connected, non-blocking socket.  Only the tls*.c
+ * files (tls.c and its parts, which share tls_impl.h) include OpenSSL's
+ * ssl.h.  Verification is always on: either the
  * chain against the system CA store or trust_file and the host name (or
  * IP address) against the certificate (RFC 6125), or, when fingerprint
  * is set, the pin instead of both (as msmtp's tls_fingerprint): the

@@ -1,7 +1,8 @@
 /*
  * fuzz.h - what every libFuzzer target in tests/fuzz/ shares: the entry
- * points, a check that aborts (so libFuzzer saves the input), and a file
- * for the modules that read a path (config, aliases).
+ * points, a check that aborts (so libFuzzer saves the input), a file
+ * for the modules that read a path (config, aliases), and a strict
+ * base64 decoder for the outputs that must be base64.
  *
  * Targets call the modules as stamp does and then check properties that
  * the headers promise; any sanitizer report, leak or failed check is a
@@ -82,6 +83,48 @@ fuzz_file_set(struct fuzz_file *f, const uint8_t *data, size_t size)
 		fuzz_check(n > 0, "pwrite memfd");
 		off += (size_t)n;
 	}
+}
+
+/* A base64 digit's value (RFC 4648 4), or -1. */
+static inline int
+fuzz_b64_val(char c)
+{
+	static const char set[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const char *p = c != '\0' ? strchr(set, c) : NULL;
+
+	return p != NULL ? (int)(p - set) : -1;
+}
+
+/*
+ * Strict base64 (RFC 4648 4, padded) of s (n bytes) back to bytes in
+ * out (3 n / 4 bytes); their length, or -1 if malformed.
+ */
+static inline ssize_t
+fuzz_b64_decode(const char *s, size_t n, char *out)
+{
+	size_t	 i, o = 0;
+	int	 v[4], k, pad;
+
+	if (n % 4 != 0)
+		return -1;
+	for (i = 0; i < n; i += 4) {
+		pad = 0;
+		for (k = 0; k < 4; k++) {
+			if (s[i + k] == '=' && k >= 2 && i + 4 == n) {
+				v[k] = 0;
+				pad++;
+			} else if (pad > 0 ||
+			    (v[k] = fuzz_b64_val(s[i + k])) < 0)
+				return -1;
+		}
+		out[o++] = (char)(v[0] << 2 | v[1] >> 4);
+		if (pad < 2)
+			out[o++] = (char)(v[1] << 4 | v[2] >> 2);
+		if (pad < 1)
+			out[o++] = (char)(v[2] << 6 | v[3]);
+	}
+	return (ssize_t)o;
 }
 
 #endif

@@ -44,36 +44,14 @@ first_line_complete(const char *buf, size_t size)
 	return i < size && (buf[i] == '\n' || i + 1 < size);
 }
 
-static int
-b64_val(char c)
-{
-	static const char set[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const char *p = c != '\0' ? strchr(set, c) : NULL;
-
-	return p != NULL ? (int)(p - set) : -1;
-}
-
 /* Decode base64 s (n bytes, padded) into out; returns the length. */
 static size_t
 b64_decode(const char *s, size_t n, char *out)
 {
-	size_t	 i, o = 0;
-	int	 v[4], k;
+	ssize_t	 o = fuzz_b64_decode(s, n, out);
 
-	fuzz_check(n % 4 == 0, "base64 length");
-	for (i = 0; i < n; i += 4) {
-		for (k = 0; k < 4; k++) {
-			v[k] = s[i + k] == '=' ? 0 : b64_val(s[i + k]);
-			fuzz_check(v[k] >= 0, "base64 alphabet");
-		}
-		out[o++] = (char)(v[0] << 2 | v[1] >> 4);
-		if (s[i + 2] != '=')
-			out[o++] = (char)(v[1] << 4 | v[2] >> 2);
-		if (s[i + 3] != '=')
-			out[o++] = (char)(v[2] << 6 | v[3]);
-	}
-	return o;
+	fuzz_check(o >= 0, "base64 (RFC 4648 4)");
+	return (size_t)o;
 }
 
 /* Is s[0..n) well-formed UTF-8 (RFC 3629)? */

@@ -18,22 +18,13 @@
 #include <sysexits.h>
 
 #include "fuzz.h"
+#include "../unit/lines.h"
 #include "msg.h"
 #include "params.h"
 #include "result.h"
 #include "smtp.h"
 
 #define FIELDS_MAX	64
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* xtext (RFC 3461 4) back to bytes; 0 if it is not strict xtext. */
 static int

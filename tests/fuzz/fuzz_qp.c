@@ -13,6 +13,7 @@
  * every line end (LF, CRLF, bare CR) made CRLF and a final one added.
  */
 #include "fuzz.h"
+#include "../unit/lines.h"
 #include "qp.h"
 
 /* Encode in[0..n) in chunks (sizes cycled; none: one piece). */
@@ -42,16 +43,6 @@ encode(const char *in, size_t n, const uint8_t *sizes, size_t nsizes,
 	memcpy(wire + w, out, o);
 	free(out);
 	return w + o;
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* Strict RFC 2045 6.7 decoding of w[0..n) into out; returns its length. */
@@ -102,7 +93,7 @@ decode(const char *w, size_t n, char *out)
 
 /* Every line end (LF, CRLF, bare CR) as CRLF, and a final one. */
 static size_t
-normalise(const char *in, size_t n, char *out)
+normalise_crlf(const char *in, size_t n, char *out)
 {
 	size_t	 i, o = 0;
 
@@ -147,7 +138,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_check(w == w1 && memcmp(wire, whole, w) == 0,
 	    "output independent of the chunking");
 	b = decode(wire, w, back);
-	m = normalise(in, n, want);
+	m = normalise_crlf(in, n, want);
 	fuzz_check(b == m && memcmp(back, want, m) == 0,
 	    "decoding gives the normalised input");
 	free(wire);

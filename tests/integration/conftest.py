@@ -1,26 +1,17 @@
 """Fixtures for the stamp integration suite.  Run with
 STAMP=/abs/path/build/stamp /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
 """
-import os
 import socket
 
 import pytest
 
+from stamptest import faulty as F
 from stamptest import run as R
 from stamptest.certs import make_certs
+from stamptest.fixtures import env, home, stamp  # noqa: F401 (fixtures)
 from stamptest.keyring import Keyring
 from stamptest.smtpd import SMTPServer
 from stamptest.syslog import syslog_available
-
-
-@pytest.fixture(scope="session")
-def stamp():
-    p = os.environ.get("STAMP")
-    if not p:
-        pytest.fail("STAMP is not set (STAMP=/abs/path/build/stamp)")
-    if not os.access(p, os.X_OK):
-        pytest.fail("STAMP=%s is not an executable file" % p)
-    return os.path.abspath(p)
 
 
 @pytest.fixture(scope="session")
@@ -29,50 +20,47 @@ def certs(tmp_path_factory):
 
 
 @pytest.fixture
-def home(tmp_path):
-    h = tmp_path / "home"
-    h.mkdir(mode=0o700)
-    return str(h)
-
-
-@pytest.fixture
-def env(home):
-    """A clean environment for stamp: private HOME, no D-Bus, no DISPLAY."""
-    return R.base_env(home)
-
-
-@pytest.fixture
-def tls_server(certs):
-    """tls_server(mode, cert="server", **server_opts) -> a started
-    SMTPServer whose TLS context has certs.with_server(**server_opts)."""
-    started = []
-
-    def make(mode="smtps", cert="server", **opts):
-        c = certs.with_server(**opts) if opts else certs
-        srv = SMTPServer(c, mode=mode, cert=cert, user=R.USER,
-                         password=R.PASSWORD).start()
-        started.append(srv)
-        return srv
-    yield make
-    for srv in started:
-        srv.stop()
-
-
-@pytest.fixture
 def make_server(certs):
-    """make_server(mode="smtps", **kw) -> a started SMTPServer, stopped at
-    teardown."""
+    """make_server(mode="smtps", server_certs=certs, **kw) -> a started
+    SMTPServer, stopped at teardown."""
     started = []
 
-    def make(mode="smtps", **kw):
+    def make(mode="smtps", server_certs=None, **kw):
         kw.setdefault("password", R.PASSWORD)
         kw.setdefault("user", R.USER)
-        srv = SMTPServer(certs, mode=mode, **kw).start()
+        srv = SMTPServer(server_certs or certs, mode=mode, **kw).start()
         started.append(srv)
         return srv
     yield make
     for srv in started:
         srv.stop()
+
+
+@pytest.fixture
+def make_faulty(certs, config_for):
+    """make_faulty(mode="smtps", script=None, timeout=T, **kw) -> (a
+    started Faulty, a config for it with that timeout), stopped at
+    teardown.  The modules that use it fix T (functools.partial)."""
+    started = []
+
+    def make(mode="smtps", script=None, *, timeout, **kw):
+        kw.setdefault("password", R.PASSWORD)
+        srv = F.Faulty(certs, mode, script, **kw).start()
+        started.append(srv)
+        return srv, config_for(srv, timeout=timeout)
+    yield make
+    for srv in started:
+        srv.stop()
+
+
+@pytest.fixture
+def tls_server(certs, make_server):
+    """tls_server(mode, cert="server", **server_opts) -> a started
+    SMTPServer whose TLS context has certs.with_server(**server_opts)."""
+    def make(mode="smtps", cert="server", **opts):
+        return make_server(mode, cert=cert, server_certs=(
+            certs.with_server(**opts) if opts else certs))
+    return make
 
 
 @pytest.fixture
@@ -140,11 +128,7 @@ def keyring(tmp_path_factory):
 @pytest.fixture
 def closed_port():
     """A 127.0.0.1 port that nothing listens on (bound, then closed)."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    return R.free_port()
 
 
 @pytest.fixture

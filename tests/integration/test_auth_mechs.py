@@ -12,7 +12,6 @@ import pytest
 from stamptest import run as R
 from stamptest.checks import (SIMPLE, assert_exit, assert_sent, error_line,
                               show, words_in)
-from stamptest.smtpd import SMTPServer
 
 PW = R.PASSWORD.encode()
 # Mechanisms that work over TLS 1.3 against aiosmtpd, with a password.
@@ -22,22 +21,16 @@ PLUS_MECHS = ["SCRAM-SHA-1-PLUS", "SCRAM-SHA-256-PLUS"]
 
 
 @pytest.fixture
-def server(certs):
+def server(certs, make_server):
     """server(mechs, mode="smtps", tls12=False, client_ca=False, **kw)."""
-    started = []
-
     def make(mechs, mode="smtps", tls12=False, client_ca=False, **kw):
         c = certs
         if tls12 or client_ca:
             c = certs.with_server(client_ca=client_ca, max_version="TLSv1_2"
                                   if tls12 else None)
-        srv = SMTPServer(c, mode=mode, user=R.USER, password=R.PASSWORD,
-                         auth_mechanisms=tuple(mechs), **kw).start()
-        started.append(srv)
-        return srv
-    yield make
-    for srv in started:
-        srv.stop()
+        return make_server(mode, server_certs=c,
+                           auth_mechanisms=tuple(mechs), **kw)
+    return make
 
 
 def stderr(r):

@@ -14,6 +14,7 @@ import pytest
 
 from stamptest import run as R
 from stamptest.checks import SIMPLE, assert_exit, error_line, show, words_in
+from stamptest.netns import skip_without_netns
 
 NETNS = r'''
 set -e
@@ -70,22 +71,10 @@ while True:
 RESOLV = "nameserver 127.0.0.1\noptions timeout:20 attempts:3\n"
 
 
-def _netns_ok():
-    try:
-        p = subprocess.run(
-            ["unshare", "--net", "--mount", "--propagation", "private",
-             "sh", "-c", "ip link set lo up && mount --bind /etc/hostname "
-             "/etc/hostname"], capture_output=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return False, repr(e)
-    return p.returncode == 0, p.stderr.decode(errors="replace")
-
-
 @pytest.fixture(scope="module")
 def netns():
-    ok, why = _netns_ok()
-    if not ok:
-        pytest.skip("cannot make a network namespace here: " + why)
+    skip_without_netns("ip link set lo up && mount --bind /etc/hostname "
+                       "/etc/hostname")
 
 
 @pytest.fixture

@@ -3,16 +3,15 @@ per step (OK, WARN, FAIL, SKIP) and a "fix:" line for every problem, each
 diagnosis tested against a server set up wrong in that way; the exit status
 is 0 when every step passed, else the first failure's (DESIGN 5).  Also the
 normal send's error for the wrong-port cases (the same advice)."""
+import functools
 import hashlib
 import re
 import ssl
 
 import pytest
 
-from stamptest import faulty as F
 from stamptest import run as R
 from stamptest.checks import SIMPLE, assert_exit, error_line, show
-from stamptest.smtpd import SMTPServer
 
 FIX = "     fix: "
 
@@ -38,21 +37,6 @@ def assert_no_fail(out):
     assert not re.search(r"^FAIL", out, re.M), out
 
 
-@pytest.fixture
-def srv_with(certs):
-    started = []
-
-    def make(mode="smtps", cert="server", **kw):
-        kw.setdefault("password", R.PASSWORD)
-        kw.setdefault("user", R.USER)
-        s = SMTPServer(certs, mode=mode, cert=cert, **kw).start()
-        started.append(s)
-        return s
-    yield make
-    for s in started:
-        s.stop()
-
-
 def pem_sha256(path):
     with open(path) as f:
         der = ssl.PEM_cert_to_DER_cert(f.read())
@@ -63,8 +47,8 @@ def pem_sha256(path):
 # -- all well --------------------------------------------------------------
 
 @pytest.mark.parametrize("mode", ["smtps", "starttls"])
-def test_all_well(srv_with, config_for, run, mode):
-    srv = srv_with(mode, pipelining=True, chunking=True)
+def test_all_well(make_server, config_for, run, mode):
+    srv = make_server(mode, pipelining=True, chunking=True)
     cfg = config_for(srv)
     r, out = doctor(run, cfg)
     assert_exit(r, 0)
@@ -98,8 +82,8 @@ def test_all_well(srv_with, config_for, run, mode):
     assert R.PASSWORD not in out and R.PASSWORD not in r.stderr.decode()
 
 
-def test_probe_mail_rcpt_then_rset_never_data(srv_with, config_for, run):
-    srv = srv_with("smtps", pipelining=True)
+def test_probe_mail_rcpt_then_rset_never_data(make_server, config_for, run):
+    srv = make_server("smtps", pipelining=True)
     r, out = doctor(run, config_for(srv), "test", "-f", R.FROM, "a@x.org",
                     "b@y.org")
     assert_exit(r, 0)
@@ -113,8 +97,8 @@ def test_probe_mail_rcpt_then_rset_never_data(srv_with, config_for, run):
 
 # -- wrong port for the TLS mode --------------------------------------------
 
-def test_smtps_against_starttls_port(srv_with, config_for, run):
-    srv = srv_with("starttls")
+def test_smtps_against_starttls_port(make_server, config_for, run):
+    srv = make_server("starttls")
     cfg = config_for(srv, tls="smtps")
     r, out = doctor(run, cfg)
     assert_exit(r, 69)
@@ -127,8 +111,8 @@ def test_smtps_against_starttls_port(srv_with, config_for, run):
     assert "set tls = starttls (or port = 465)" in error_line(r), show(r)
 
 
-def test_starttls_against_smtps_port(srv_with, config_for, run):
-    srv = srv_with("smtps")
+def test_starttls_against_smtps_port(make_server, config_for, run):
+    srv = make_server("smtps")
     cfg = config_for(srv, tls="starttls", timeout=2)
     r, out = doctor(run, cfg)
     assert_exit(r, 75)
@@ -141,17 +125,10 @@ def test_starttls_against_smtps_port(srv_with, config_for, run):
 
 
 @pytest.fixture
-def faulty(certs, config_for):
-    started = []
-
-    def make(mode, script=None, **kw):
-        srv = F.Faulty(certs, mode, script, user=R.USER, password=R.PASSWORD,
-                       **kw).start()
-        started.append(srv)
-        return srv, config_for(srv, timeout=5)
-    yield make
-    for srv in started:
-        srv.stop()
+def faulty(make_faulty):
+    """faulty(mode, script, **kw) -> (a started Faulty, its config with
+    timeout = 5)."""
+    return functools.partial(make_faulty, timeout=5, user=R.USER)
 
 
 def test_greeting_refused(faulty, run):
@@ -180,8 +157,8 @@ def test_no_starttls_offered(faulty, run):
 
 # -- certificates -----------------------------------------------------------
 
-def test_name_mismatch_shows_the_names(srv_with, config_for, run):
-    srv = srv_with("smtps", cert="wrongname")
+def test_name_mismatch_shows_the_names(make_server, config_for, run):
+    srv = make_server("smtps", cert="wrongname")
     r, out = doctor(run, config_for(srv))
     assert_exit(r, 69)
     l, fix = line(out, "FAIL", "name: the certificate is not for "
@@ -192,8 +169,8 @@ def test_name_mismatch_shows_the_names(srv_with, config_for, run):
     assert "OK   certificate" not in out
 
 
-def test_unknown_ca_prints_the_pin(srv_with, config_for, run, certs):
-    srv = srv_with("smtps", cert="untrusted")
+def test_unknown_ca_prints_the_pin(make_server, config_for, run, certs):
+    srv = make_server("smtps", cert="untrusted")
     cfg = config_for(srv)
     r, out = doctor(run, cfg)
     assert_exit(r, 69)
@@ -208,8 +185,8 @@ def test_unknown_ca_prints_the_pin(srv_with, config_for, run, certs):
                 "tls_fingerprint names")
 
 
-def test_expired_certificate(srv_with, config_for, run):
-    srv = srv_with("smtps", cert="expired")
+def test_expired_certificate(make_server, config_for, run):
+    srv = make_server("smtps", cert="expired")
     r, out = doctor(run, config_for(srv))
     assert_exit(r, 69)
     l, fix = line(out, "FAIL", "expiry: the certificate expired on "
@@ -222,11 +199,11 @@ def test_expired_certificate(srv_with, config_for, run):
 
 # -- the password -----------------------------------------------------------
 
-def test_no_secret_service(srv_with, config_for, run):
+def test_no_secret_service(make_server, config_for, run):
     """No password in the file and no D-Bus session: the password step
     fails with the command that stores one; the session still shows the
     server (without AUTH); the exit status is the password's (78)."""
-    srv = srv_with("smtps")
+    srv = make_server("smtps")
     r, out = doctor(run, config_for(srv, password=None))
     assert_exit(r, 78)
     l, fix = line(out, "FAIL", "password: ")
@@ -237,8 +214,8 @@ def test_no_secret_service(srv_with, config_for, run):
     assert srv.auth_commands() == []
 
 
-def test_no_keyring_entry(srv_with, config_for, run, env, keyring):
-    srv = srv_with("smtps")
+def test_no_keyring_entry(make_server, config_for, run, env, keyring):
+    srv = make_server("smtps")
     e = dict(env)
     e.update(keyring.env)
     r, out = doctor(run, config_for(srv, password=None, user="nobody-here"),
@@ -250,8 +227,8 @@ def test_no_keyring_entry(srv_with, config_for, run, env, keyring):
 
 # -- AUTH -------------------------------------------------------------------
 
-def test_mechanism_not_offered(srv_with, config_for, run):
-    srv = srv_with("smtps", auth_mechanisms=("LOGIN",))
+def test_mechanism_not_offered(make_server, config_for, run):
+    srv = make_server("smtps", auth_mechanisms=("LOGIN",))
     r, out = doctor(run, config_for(srv, auth="plain"))
     assert_exit(r, 69)
     l, fix = line(out, "FAIL", "auth: the server does not offer PLAIN "
@@ -260,8 +237,8 @@ def test_mechanism_not_offered(srv_with, config_for, run):
                    "offers: LOGIN"), out
 
 
-def test_wrong_password(srv_with, config_for, run):
-    srv = srv_with("smtps", password="the-right-one")
+def test_wrong_password(make_server, config_for, run):
+    srv = make_server("smtps", password="the-right-one")
     r, out = doctor(run, config_for(srv))
     assert_exit(r, 77)
     l, fix = line(out, "FAIL", "auth: AUTH PLAIN: 535")
@@ -272,8 +249,9 @@ def test_wrong_password(srv_with, config_for, run):
 
 # -- MAIL FROM / RCPT TO probes ---------------------------------------------
 
-def test_sender_not_allowed(srv_with, config_for, run):
-    srv = srv_with("smtps", replies={"MAIL": "553 5.7.1 sender not allowed"})
+def test_sender_not_allowed(make_server, config_for, run):
+    srv = make_server("smtps",
+                      replies={"MAIL": "553 5.7.1 sender not allowed"})
     r, out = doctor(run, config_for(srv), "test", "-f", "boss@x.org",
                     "a@x.org")
     assert_exit(r, 69)
@@ -284,8 +262,8 @@ def test_sender_not_allowed(srv_with, config_for, run):
     assert "DATA" not in srv.verbs() and srv.messages == []
 
 
-def test_recipient_refused(srv_with, config_for, run):
-    srv = srv_with("smtps", replies={"RCPT": "550 5.1.1 no such user"})
+def test_recipient_refused(make_server, config_for, run):
+    srv = make_server("smtps", replies={"RCPT": "550 5.1.1 no such user"})
     r, out = doctor(run, config_for(srv), "test", "-f", R.FROM, "zz@x.org")
     assert_exit(r, 67)
     l, fix = line(out, "FAIL", "RCPT: ")
@@ -297,15 +275,15 @@ def test_recipient_refused(srv_with, config_for, run):
 
 # -- configuration and network ----------------------------------------------
 
-def test_unknown_account(srv_with, config_for, run):
-    srv = srv_with("smtps")
+def test_unknown_account(make_server, config_for, run):
+    srv = make_server("smtps")
     r, out = doctor(run, config_for(srv), "nosuch")
     assert_exit(r, 78)
     assert line(out, "FAIL", "config: ")[1].startswith("name an account")
 
 
-def test_nothing_listening(config_for, run, closed_port, srv_with):
-    srv = srv_with("smtps")
+def test_nothing_listening(config_for, run, closed_port, make_server):
+    srv = make_server("smtps")
     r, out = doctor(run, config_for(srv, port=closed_port))
     assert_exit(r, 75)
     l, fix = line(out, "FAIL", "tcp: 127.0.0.1 port %d: Connection refused"
@@ -315,8 +293,8 @@ def test_nothing_listening(config_for, run, closed_port, srv_with):
                           "587 for tls = starttls)" % closed_port), out
 
 
-def test_unreadable_trust_file(srv_with, config_for, run, tmp_path):
-    srv = srv_with("smtps")
+def test_unreadable_trust_file(make_server, config_for, run, tmp_path):
+    srv = make_server("smtps")
     missing = str(tmp_path / "no-such-ca.pem")
     r, out = doctor(run, config_for(srv, tls_trust_file=missing))
     assert_exit(r, 78)

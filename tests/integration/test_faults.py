@@ -4,6 +4,7 @@ case checks the exit status class (DESIGN.md 5), the one stderr line naming
 the stage, and what the server saw: nothing is delivered unless it said 250
 to the end of data, no end of data is sent after any refusal, and no AUTH
 ever crosses the wire in clear.  Hangs and timeouts: test_timeouts.py."""
+import functools
 import smtplib
 import ssl
 import time
@@ -35,18 +36,9 @@ def mode_for(stage):
 
 
 @pytest.fixture
-def faulty(certs, config_for):
+def faulty(make_faulty):
     """faulty(mode, script, **kw) -> (a started Faulty, its config)."""
-    started = []
-
-    def make(mode="smtps", script=None, timeout=TIMEOUT, **kw):
-        kw.setdefault("password", R.PASSWORD)
-        srv = F.Faulty(certs, mode, script, **kw).start()
-        started.append(srv)
-        return srv, config_for(srv, timeout=timeout)
-    yield make
-    for srv in started:
-        srv.stop()
+    return functools.partial(make_faulty, timeout=TIMEOUT)
 
 
 def send(run, cfg, rcpts=("a@x.org",), msg=SIMPLE, timeout=20):

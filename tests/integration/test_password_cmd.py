@@ -26,6 +26,24 @@ def kenv(env, keyring):
     return e
 
 
+def timed_send(cfg, env):
+    """stamp -C cfg a@x.org: (result, seconds it took)."""
+    t0 = time.monotonic()
+    r = R.run_stamp(["a@x.org"], SIMPLE, cfg, env)
+    return r, time.monotonic() - t0
+
+
+def assert_bus_timed_out(r, took, server):
+    """78 after the account's timeout = 2, the server never contacted."""
+    assert_exit(r, 78)
+    assert 1.5 < took < 6, took
+    assert error_line(r).startswith(
+        "stamp: Secret Service not reachable: no answer on the D-Bus session "
+        "bus within 2 s; ")
+    server.settle()
+    assert server.connections == 0
+
+
 def password(args, cfg, env, stdin=b"", timeout=30):
     """stamp -C cfg --password args... with stdin (bytes: a pipe)."""
     return R.run_stamp(["--password"] + args, stdin, cfg, env,
@@ -489,10 +507,9 @@ def test_no_bus(smtps, config_for, env):
 def test_bus_without_secret_service(smtps, config_for, env, tmp_path):
     cfg = config_for(smtps, password=None)
     with BareBus(tmp_path / "bus") as bus:
-        e = dict(env, DBUS_SESSION_BUS_ADDRESS=bus.address)
-        t0 = time.monotonic()
-        r = R.run_stamp(["a@x.org"], SIMPLE, cfg, e)
-        assert time.monotonic() - t0 < 5
+        r, took = timed_send(cfg, dict(env,
+                                       DBUS_SESSION_BUS_ADDRESS=bus.address))
+        assert took < 5
     assert_exit(r, 78)
     line = error_line(r)
     assert line.startswith(
@@ -522,19 +539,11 @@ def test_bus_that_never_answers(smtps, config_for, env, tmp_path):
     s.bind(path)
     s.listen(4)
     try:
-        e = dict(env, DBUS_SESSION_BUS_ADDRESS="unix:path=" + path)
-        t0 = time.monotonic()
-        r = R.run_stamp(["a@x.org"], SIMPLE, cfg, e)
-        took = time.monotonic() - t0
+        r, took = timed_send(cfg, dict(
+            env, DBUS_SESSION_BUS_ADDRESS="unix:path=" + path))
     finally:
         s.close()
-    assert_exit(r, 78)
-    assert 1.5 < took < 6, took
-    assert error_line(r).startswith(
-        "stamp: Secret Service not reachable: no answer on the D-Bus session "
-        "bus within 2 s; ")
-    smtps.settle()
-    assert smtps.connections == 0
+    assert_bus_timed_out(r, took, smtps)
 
 
 def test_password_command_failure_status_and_stderr(smtps, config_for, run):
@@ -557,18 +566,10 @@ def test_secret_service_that_hangs(smtps, config_for, env, tmp_path):
         kr.store("localhost", R.USER, R.PASSWORD)
         kr.daemon.send_signal(signal.SIGSTOP)
         try:
-            t0 = time.monotonic()
-            r = R.run_stamp(["a@x.org"], SIMPLE, cfg, kenv(env, kr))
-            took = time.monotonic() - t0
+            r, took = timed_send(cfg, kenv(env, kr))
         finally:
             kr.daemon.send_signal(signal.SIGCONT)
-    assert_exit(r, 78)
-    assert 1.5 < took < 6, took
-    assert error_line(r).startswith(
-        "stamp: Secret Service not reachable: no answer on the D-Bus session "
-        "bus within 2 s; ")
-    smtps.settle()
-    assert smtps.connections == 0
+    assert_bus_timed_out(r, took, smtps)
 
 
 # --- password_command's process group ---------------------------------------

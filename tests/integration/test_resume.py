@@ -54,6 +54,14 @@ def send(run, cfg, n=1, env=None):
     return out
 
 
+def one_entry(home):
+    """The only cache entry: (its name, its path, its bytes)."""
+    [e] = entries(home)
+    path = os.path.join(cache_dir(home), e)
+    with open(path, "rb") as f:
+        return e, path, f.read()
+
+
 def err(r):
     return r.stderr.decode("utf-8", "replace")
 
@@ -137,10 +145,7 @@ def test_corrupt_entry_full_handshake_replaced(tls_server, config_for, run,
     srv = tls_server("smtps")
     cfg = config_for(srv)
     send(run, cfg)
-    [e] = entries(home)
-    path = os.path.join(cache_dir(home), e)
-    with open(path, "rb") as f:
-        good = f.read()
+    e, path, good = one_entry(home)
     bad = b"\x30\x82garbage" + good[10:len(good) // 2]
     with open(path, "wb") as f:
         f.write(bad)
@@ -161,10 +166,7 @@ def test_unsafe_entry_ignored(tls_server, config_for, run, home, how):
     srv = tls_server("smtps")
     cfg = config_for(srv)
     send(run, cfg)
-    [e] = entries(home)
-    path = os.path.join(cache_dir(home), e)
-    with open(path, "rb") as f:
-        before = f.read()
+    e, path, before = one_entry(home)
     if how == "oversize":
         with open(path, "ab") as f:
             f.write(b"\0" * 40000)

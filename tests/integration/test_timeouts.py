@@ -10,6 +10,7 @@
     them, so no packet ever leaves the machine.
 
 timeout = 1 (the minimum) in the hang cases keeps the suite fast."""
+import functools
 import subprocess
 import time
 
@@ -18,22 +19,16 @@ import pytest
 from stamptest import faulty as F
 from stamptest import run as R
 from stamptest.checks import SIMPLE, assert_exit, error_line, show, words_in
+from stamptest.netns import skip_without_netns
 
 BIG = SIMPLE + (b"y" * 99 + b"\n") * 80000          # 8 MB
 
 
 @pytest.fixture
-def faulty(certs, config_for):
-    started = []
-
-    def make(mode="smtps", script=None, timeout=1, **kw):
-        kw.setdefault("password", R.PASSWORD)
-        srv = F.Faulty(certs, mode, script, **kw).start()
-        started.append(srv)
-        return srv, config_for(srv, timeout=timeout)
-    yield make
-    for srv in started:
-        srv.stop()
+def faulty(make_faulty):
+    """faulty(mode, script, **kw) -> (a started Faulty, its config with
+    timeout = 1 unless told)."""
+    return functools.partial(make_faulty, timeout=1)
 
 
 def timed(run, cfg, msg=SIMPLE, rcpts=("a@x.org",)):
@@ -168,22 +163,9 @@ precedence ::ffff:192.0.2.1/128 5
 """
 
 
-def _netns_ok():
-    try:
-        p = subprocess.run(
-            ["unshare", "--net", "--mount", "--propagation", "private",
-             "sh", "-c", "ip link add d0 type veth peer name d1"],
-            capture_output=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired) as e:
-        return False, repr(e)
-    return p.returncode == 0, p.stderr.decode(errors="replace")
-
-
 @pytest.fixture(scope="module")
 def netns():
-    ok, why = _netns_ok()
-    if not ok:
-        pytest.skip("cannot make a network namespace here: " + why)
+    skip_without_netns("ip link add d0 type veth peer name d1")
 
 
 @pytest.fixture

@@ -17,21 +17,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 
 from stamptest import run as R  # noqa: E402
 from stamptest.certs import make_certs  # noqa: E402
+from stamptest.fixtures import env, home, stamp  # noqa: E402,F401
 
 import mailstack  # noqa: E402
 from mailstack import MailStack  # noqa: E402
 
 NEEDED = ("/usr/sbin/postfix", "/usr/sbin/dovecot")
-
-
-@pytest.fixture(scope="session")
-def stamp():
-    p = os.environ.get("STAMP")
-    if not p:
-        pytest.fail("STAMP is not set (STAMP=/abs/path/build/stamp)")
-    if not os.access(p, os.X_OK):
-        pytest.fail("STAMP=%s is not an executable file" % p)
-    return os.path.abspath(p)
 
 
 def _can_start_stack():
@@ -147,18 +138,6 @@ class Mail:
 @pytest.fixture
 def mail(stack):
     return Mail(stack)
-
-
-@pytest.fixture
-def home(tmp_path):
-    h = tmp_path / "home"
-    h.mkdir(mode=0o700)
-    return str(h)
-
-
-@pytest.fixture
-def env(home):
-    return R.base_env(home)
 
 
 @pytest.fixture

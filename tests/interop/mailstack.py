@@ -42,6 +42,8 @@ import subprocess
 import tempfile
 import time
 
+from stamptest.run import free_port  # the interop conftest sets the path
+
 DOMAIN = "interop.test"
 MAILBOXES = ("alice", "bob", "carol")
 USER = "joe"
@@ -217,14 +219,6 @@ username_attribute = sub
 issuers = {issuer}
 """
 OAUTH2_ISSUER = "https://127.0.0.1/"
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def _wait(what, pred, timeout=20.0):

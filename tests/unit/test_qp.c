@@ -129,16 +129,6 @@ test_soft_breaks(void **state)
 	expect(in, want);		/* a space before the "=" is fine */
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * The encoded text must follow RFC 2045 6.7 to the letter: lines of at
  * most 76 octets ending in CRLF, printable ASCII, SP and HTAB only, no

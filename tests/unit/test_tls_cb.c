@@ -112,6 +112,46 @@ handshake(struct peer *p, struct tls **tp)
 	close(sv[1]);
 }
 
+/* tls-server-end-point is the hash md of the certificate, len bytes. */
+static void
+end_point_is(struct tls *t, const struct peer *p, const EVP_MD *md,
+    size_t want)
+{
+	unsigned char	 cb[TLS_CB_MAX], h[EVP_MAX_MD_SIZE];
+	const char	*used = NULL;
+	unsigned int	 hl;
+	size_t		 len;
+
+	assert_int_equal(tls_channel_binding(t, "tls-server-end-point", &used,
+	    cb, sizeof(cb), &len), 0);
+	assert_string_equal(used, "tls-server-end-point");
+	assert_int_equal(X509_digest(p->cert, md, h, &hl), 1);
+	assert_int_equal(len, want);
+	assert_int_equal(len, hl);
+	assert_memory_equal(cb, h, hl);
+}
+
+/* A certificate signed with md, and a handshake of p->version. */
+static struct tls *
+start(struct peer *p, const EVP_MD *md)
+{
+	struct tls	*t;
+
+	make_cert(md, &p->cert, &p->key);
+	handshake(p, &t);
+	assert_string_equal(tls_version(t), p->version == TLS1_3_VERSION ?
+	    "TLSv1.3" : "TLSv1.2");
+	return t;
+}
+
+static void
+done(struct tls *t, struct peer *p)
+{
+	tls_free(t);
+	X509_free(p->cert);
+	EVP_PKEY_free(p->key);
+}
+
 static void
 test_tls13_exporter(void **state)
 {
@@ -122,9 +162,7 @@ test_tls13_exporter(void **state)
 	size_t		 len;
 
 	(void)state;
-	make_cert(EVP_sha256(), &p.cert, &p.key);
-	handshake(&p, &t);
-	assert_string_equal(tls_version(t), "TLSv1.3");
+	t = start(&p, EVP_sha256());
 	/* The default on TLS 1.3 is tls-exporter, and both sides agree. */
 	assert_int_equal(tls_channel_binding(t, NULL, &used, cb, sizeof(cb),
 	    &len), 0);
@@ -134,9 +172,7 @@ test_tls13_exporter(void **state)
 	/* RFC 5929 3 does not define tls-unique for TLS 1.3. */
 	assert_int_equal(tls_channel_binding(t, "tls-unique", &used, cb,
 	    sizeof(cb), &len), -1);
-	tls_free(t);
-	X509_free(p.cert);
-	EVP_PKEY_free(p.key);
+	done(t, &p);
 }
 
 static void
@@ -144,15 +180,12 @@ test_tls12_unique_and_end_point(void **state)
 {
 	struct peer	 p = { .version = TLS1_2_VERSION };
 	struct tls	*t;
-	unsigned char	 cb[TLS_CB_MAX], h[EVP_MAX_MD_SIZE];
+	unsigned char	 cb[TLS_CB_MAX];
 	const char	*used = NULL;
-	unsigned int	 hl;
 	size_t		 len;
 
 	(void)state;
-	make_cert(EVP_sha256(), &p.cert, &p.key);
-	handshake(&p, &t);
-	assert_string_equal(tls_version(t), "TLSv1.2");
+	t = start(&p, EVP_sha256());
 	/* tls-unique: the client's Finished, as the server saw it. */
 	assert_int_equal(tls_channel_binding(t, NULL, &used, cb, sizeof(cb),
 	    &len), 0);
@@ -162,14 +195,8 @@ test_tls12_unique_and_end_point(void **state)
 	assert_int_equal(tls_channel_binding(t, "tls-exporter", &used, cb,
 	    sizeof(cb), &len), -1);
 	/* tls-server-end-point: SHA-256 of the certificate (RFC 5929 4.1). */
-	assert_int_equal(tls_channel_binding(t, "tls-server-end-point", &used,
-	    cb, sizeof(cb), &len), 0);
-	assert_int_equal(X509_digest(p.cert, EVP_sha256(), h, &hl), 1);
-	assert_int_equal(len, hl);
-	assert_memory_equal(cb, h, hl);
-	tls_free(t);
-	X509_free(p.cert);
-	EVP_PKEY_free(p.key);
+	end_point_is(t, &p, EVP_sha256(), 32);
+	done(t, &p);
 }
 
 /* A certificate signed with SHA-384: its own, stronger hash is used. */
@@ -178,22 +205,11 @@ test_end_point_uses_stronger_hash(void **state)
 {
 	struct peer	 p = { .version = TLS1_3_VERSION };
 	struct tls	*t;
-	unsigned char	 cb[TLS_CB_MAX], h[EVP_MAX_MD_SIZE];
-	const char	*used = NULL;
-	unsigned int	 hl;
-	size_t		 len;
 
 	(void)state;
-	make_cert(EVP_sha384(), &p.cert, &p.key);
-	handshake(&p, &t);
-	assert_int_equal(tls_channel_binding(t, "tls-server-end-point", &used,
-	    cb, sizeof(cb), &len), 0);
-	assert_int_equal(X509_digest(p.cert, EVP_sha384(), h, &hl), 1);
-	assert_int_equal(len, 48);
-	assert_memory_equal(cb, h, hl);
-	tls_free(t);
-	X509_free(p.cert);
-	EVP_PKEY_free(p.key);
+	t = start(&p, EVP_sha384());
+	end_point_is(t, &p, EVP_sha384(), 48);
+	done(t, &p);
 }
 
 int

@@ -1,5 +1,6 @@
 """Running $STAMP, writing its configuration, building messages."""
 import os
+import socket
 import subprocess
 
 from . import syslog as _syslog
@@ -15,6 +16,15 @@ def stamp_path():
     if not p:
         raise RuntimeError("set STAMP=/abs/path/to/build/stamp")
     return os.path.abspath(p)
+
+
+def free_port():
+    """A 127.0.0.1 TCP port that nothing listens on (bound, then closed)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def base_env(home=None, **extra):
