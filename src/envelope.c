@@ -467,13 +467,14 @@ envelope_build(struct envelope *env, const struct cli *cli,
 	memset(&h, 0, sizeof(h));
 	if (acct == NULL)
 		acct = &no_account;
-	if (set_sender(env, cli, acct, res) == -1)
-		goto out;
 	if ((head = read_head(m, &headlen, &at_eof, res)) == NULL)
 		goto out;
 	if (hdr_parse(&h, head, headlen, at_eof, res) == -1)
 		goto out;
-	if (set_rcpts(env, cli, acct, &h, res) == -1)
+	/* Recipients first: "stamp" with no argument is a usage error
+	 * (64), whatever the account lacks. */
+	if (set_rcpts(env, cli, acct, &h, res) == -1 ||
+	    set_sender(env, cli, acct, res) == -1)
 		goto out;
 	if (set_body_qp(env, &h, acct, m, res) == -1 ||
 	    build_hdr(env, &h, cli, acct, m, headlen, res) == -1)

@@ -49,6 +49,13 @@ def test_empty_stdin_with_t_has_no_recipients(smtps, config_for, run):
     assert_nothing_sent(r, smtps, 64, "no recipients")
 
 
+def test_no_recipients_comes_before_no_sender(smtps, config_for, run):
+    """"stamp" with no argument, on an account without from: the usage
+    error (64), not what the account lacks (78)."""
+    r = run([], SIMPLE, config_for(smtps, from_=None))
+    assert_nothing_sent(r, smtps, 64, "no recipients")
+
+
 def test_no_blank_line_before_the_body(smtps, config_for, run):
     """The body starts at the first line that is not a field: a blank line
     is put before it, so that no reader takes it for a header."""
