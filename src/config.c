@@ -398,6 +398,29 @@ check_oauth2(const struct parse *p, const struct section *sec,
 	return 0;
 }
 
+/*
+ * Port 465 is implicit TLS (RFC 8314 3.3): a server there waits for a
+ * ClientHello, so STARTTLS would wait out the whole timeout (5 minutes
+ * by default) for a greeting that never comes.
+ */
+static int
+check_port_mode(const struct parse *p, const struct section *sec,
+    struct result *res)
+{
+	const char	*tls = effective(p, sec, K_TLS, NULL);
+	const char	*port;
+	int		 line;
+
+	port = effective(p, sec, K_PORT, &line);
+	if (tls == NULL || strcmp(tls, "starttls") != 0 || port == NULL ||
+	    strtol(port, NULL, 10) != PORT_SMTPS)
+		return 0;
+	return result_fail(res, EX_CONFIG, "%s:%d: account '%s': port 465 "
+	    "is for implicit TLS, where the server waits for TLS before it "
+	    "greets: set tls = smtps, or port = 587 for STARTTLS", p->path,
+	    line, sec->name);
+}
+
 static int
 check_account(const struct parse *p, const struct section *sec,
     struct result *res)
@@ -417,6 +440,8 @@ check_account(const struct parse *p, const struct section *sec,
 		return result_fail(res, EX_CONFIG, "%s:%d: account '%s' needs "
 		    "both tls_cert_file and tls_key_file, or neither",
 		    p->path, sec->line, sec->name);
+	if (check_port_mode(p, sec, res) == -1)
+		return -1;
 	return check_oauth2(p, sec, res);
 }
 

@@ -398,6 +398,14 @@ static const struct bad {
 	    "auth must be auto, plain, login, cram-md5, digest-md5, "
 	    "scram-sha-1, scram-sha-256, scram-sha-1-plus, scram-sha-256-plus, "
 	    "xoauth2, oauthbearer or external, not 'gssapi'" },
+	{ "[a]\nhost = x\ntls = starttls\nport = 465\n", 4,
+	    "account 'a': port 465 is for implicit TLS, where the server "
+	    "waits for TLS before it greets: set tls = smtps, or port = 587 "
+	    "for STARTTLS" },
+	{ "[defaults]\nport = 465\n[a]\nhost = x\ntls = starttls\n", 2,
+	    "account 'a': port 465 is for implicit TLS, where the server "
+	    "waits for TLS before it greets: set tls = smtps, or port = 587 "
+	    "for STARTTLS" },
 	{ "[a]\nhost = x\nqueue = on\n", 3,
 	    "queue must be yes or no, not 'on'" },
 	{ "[a]\nhost = x\ntls_resume = no\n", 3,
