@@ -69,6 +69,10 @@ const char *o2_json_str(const struct o2json *, const char *name);
 /* The integer member name (a number, or a string of digits), or dflt. */
 long	 o2_json_int(const struct o2json *, const char *name, long dflt);
 
+/* Wipe every string value in the object, at any depth (keys stay). */
+void	 o2_json_wipe(struct o2json *);
+
+/* o2_json_wipe, then free.  Safe on NULL. */
 void	 o2_json_free(struct o2json *);
 
 #endif

@@ -108,6 +108,47 @@ test_json(void **state)
 	assert_null(j);
 }
 
+/* A provider may echo a token anywhere: every string is wiped. */
+static void
+test_json_wipe(void **state)
+{
+	static const char in[] = "{\"error\":\"invalid_grant\","
+	    "\"error_description\":\"RT1 is revoked\",\"x\":{\"y\":"
+	    "[\"RT1\",{\"z\":\"RT1\"}]},\"n\":null,\"i\":5}";
+	struct o2json	*j;
+	const char	*d, *e;
+
+	(void)state;
+	assert_int_equal(o2_json_parse(in, strlen(in), &j), 0);
+	d = o2_json_str(j, "error_description");
+	e = o2_json_str(j, "error");
+	assert_non_null(d);
+	o2_json_wipe(j);
+	assert_memory_equal(d, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 14);
+	assert_memory_equal(e, "\0\0\0\0\0\0\0\0\0\0\0\0\0", 13);
+	assert_int_equal(o2_json_int(j, "i", 0), 5);
+	o2_json_free(j);
+}
+
+/* Hostile numbers: no overflow, the caller's default or a clamp. */
+static void
+test_json_numbers(void **state)
+{
+	static const char in[] = "{\"big\":99999999999999999999999,"
+	    "\"sbig\":\"99999999999999999999999\",\"d\":1.5e300,"
+	    "\"neg\":-99999999999999999999999,\"t\":true}";
+	struct o2json	*j;
+
+	(void)state;
+	assert_int_equal(o2_json_parse(in, strlen(in), &j), 0);
+	assert_true(o2_json_int(j, "big", 7) > 0);
+	assert_int_equal(o2_json_int(j, "sbig", 7), 7);
+	assert_int_equal(o2_json_int(j, "d", 7), 7);
+	assert_true(o2_json_int(j, "neg", 7) < 0);
+	assert_int_equal(o2_json_int(j, "t", 7), 7);
+	o2_json_free(j);
+}
+
 static void
 test_authorize_needs_provider(void **state)
 {
@@ -132,6 +173,8 @@ main(void)
 		cmocka_unit_test(test_form),
 		cmocka_unit_test(test_query_param),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_json_wipe),
+		cmocka_unit_test(test_json_numbers),
 		cmocka_unit_test(test_authorize_needs_provider),
 	};
 
