@@ -75,8 +75,11 @@ device_start(const struct account *a, char *device_code, long *interval,
 	    (a->oauth2_scope != NULL && o2_form_add(form, sizeof(form),
 	    "scope", a->oauth2_scope, res) == -1) ||
 	    o2_post(a, "device endpoint", a->oauth2_device_endpoint, form,
-	    &status, &j, res) == -1)
+	    &status, &j, res) == -1) {
+		explicit_bzero(form, sizeof(form));	/* client secret */
 		return -1;
+	}
+	explicit_bzero(form, sizeof(form));
 	dc = o2_json_str(j, "device_code");
 	uc = o2_json_str(j, "user_code");
 	/* Google spells it verification_url. */
@@ -110,49 +113,63 @@ device_start(const struct account *a, char *device_code, long *interval,
 	return rv;
 }
 
-/* RFC 8628 3.4-3.5: poll until the user has decided. */
+/* The user has not entered the code in time (ours or the provider's). */
 static int
-device_poll(const struct account *a, const char *device_code,
-    long interval, long expires, struct o2grant *g, struct result *res)
+device_expired(const struct account *a, struct result *res)
 {
-	char		 form[O2_FORM_MAX], err[O2_ERROR_MAX];
-	long long	 deadline;
+	memset(res, 0, sizeof(*res));
+	return result_fail(res, EX_TEMPFAIL, "oauth2: the code expired "
+	    "before it was entered; run stamp --oauth2-authorize %s again",
+	    a->name);
+}
 
-	if (interval < 1 || interval > INTERVAL_MAX)
-		interval = DEVICE_INTERVAL;
-	if (expires < 1 || expires > DEVICE_WAIT_MAX)
-		expires = DEVICE_WAIT_MAX;
-	deadline = (long long)time(NULL) + expires;
-	if (o2_form_client(a, form, sizeof(form), res) == -1 ||
-	    o2_form_add(form, sizeof(form), "grant_type",
-	    "urn:ietf:params:oauth:grant-type:device_code", res) == -1 ||
-	    o2_form_add(form, sizeof(form), "device_code", device_code,
-	    res) == -1)
-		return -1;
+/* RFC 8628 3.4-3.5: POST form until the user has decided. */
+static int
+poll_loop(const struct account *a, const char *form, const char *const *hide,
+    long interval, long long deadline, struct o2grant *g, struct result *res)
+{
+	char	 err[O2_ERROR_MAX];
+
 	for (;;) {
 		pause_s(interval);
-		if (o2_token_request(a, form, g, err, res) == 0)
+		if (o2_token_request(a, form, hide, g, err, res) == 0)
 			return 0;
 		if (strcmp(err, "slow_down") == 0)
 			interval += SLOW_DOWN_STEP;
 		else if (strcmp(err, "authorization_pending") != 0)
 			break;
 		log_trace("oauth2: %s, next poll in %ld s", err, interval);
-		if ((long long)time(NULL) + interval >= deadline) {
-			memset(res, 0, sizeof(*res));
-			return result_fail(res, EX_TEMPFAIL, "oauth2: the "
-			    "code expired before it was entered; run stamp "
-			    "--oauth2-authorize %s again", a->name);
-		}
+		if ((long long)time(NULL) + interval >= deadline)
+			return device_expired(a, res);
 		memset(res, 0, sizeof(*res));
 	}
-	if (strcmp(err, "expired_token") == 0) {
-		memset(res, 0, sizeof(*res));
-		return result_fail(res, EX_TEMPFAIL, "oauth2: the code expired "
-		    "before it was entered; run stamp --oauth2-authorize %s "
-		    "again", a->name);
-	}
+	if (strcmp(err, "expired_token") == 0)
+		return device_expired(a, res);
 	return -1;
+}
+
+/* The form carries the device code (and the client secret): wiped. */
+static int
+device_poll(const struct account *a, const char *device_code,
+    long interval, long expires, struct o2grant *g, struct result *res)
+{
+	char		 form[O2_FORM_MAX];
+	const char	*hide[] = { device_code, NULL };
+	int		 rv = -1;
+
+	if (interval < 1 || interval > INTERVAL_MAX)
+		interval = DEVICE_INTERVAL;
+	if (expires < 1 || expires > DEVICE_WAIT_MAX)
+		expires = DEVICE_WAIT_MAX;
+	if (o2_form_client(a, form, sizeof(form), res) == 0 &&
+	    o2_form_add(form, sizeof(form), "grant_type",
+	    "urn:ietf:params:oauth:grant-type:device_code", res) == 0 &&
+	    o2_form_add(form, sizeof(form), "device_code", device_code,
+	    res) == 0)
+		rv = poll_loop(a, form, hide, interval,
+		    (long long)time(NULL) + expires, g, res);
+	explicit_bzero(form, sizeof(form));
+	return rv;
 }
 
 int
@@ -398,8 +415,9 @@ static int
 redeem(const struct account *a, const char *code, const char *redirect,
     const char *verifier, struct o2grant *g, struct result *res)
 {
-	char	 form[O2_FORM_MAX], err[O2_ERROR_MAX];
-	int	 rv = -1;
+	char		 form[O2_FORM_MAX], err[O2_ERROR_MAX];
+	const char	*hide[] = { code, verifier, NULL };
+	int		 rv = -1;
 
 	if (o2_form_client(a, form, sizeof(form), res) == 0 &&
 	    o2_form_add(form, sizeof(form), "grant_type",
@@ -409,7 +427,7 @@ redeem(const struct account *a, const char *code, const char *redirect,
 	    res) == 0 &&
 	    o2_form_add(form, sizeof(form), "code_verifier", verifier,
 	    res) == 0)
-		rv = o2_token_request(a, form, g, err, res);
+		rv = o2_token_request(a, form, hide, g, err, res);
 	explicit_bzero(form, sizeof(form));
 	return rv;
 }

@@ -19,13 +19,22 @@ struct o2grant {
 	long		 expires_in;
 };
 
+#define O2_HIDE_MAX	4	/* secrets one request sends */
+
 /*
  * POST form to the token endpoint.  0 and g filled; or -1 with res
  * set and the OAuth error code (RFC 6749 5.2; "" if none) in err, so
  * that the device flow can tell authorization_pending and slow_down.
+ * hide: the secrets the form carries (NULL-terminated, at most
+ * O2_HIDE_MAX; the client secret is added): a provider that echoes one
+ * in its error has it masked in err and in the message.
  */
 int	 o2_token_request(const struct account *, const char *form,
-	    struct o2grant *g, char err[O2_ERROR_MAX], struct result *);
+	    const char *const *hide, struct o2grant *g,
+	    char err[O2_ERROR_MAX], struct result *);
+
+/* Overwrite every occurrence of secret (if not empty) in s with '*'. */
+void	 o2_mask(char *s, const char *secret);
 
 /* Start a form with client_id (and client_secret when there is one). */
 int	 o2_form_client(const struct account *, char *form, size_t n,

@@ -262,6 +262,43 @@ def test_revoked_grant_exits_77_with_the_command(make_server, provider,
     assert srv.connections == 0
 
 
+def test_refused_refresh_token_echoed_is_not_shown(make_server, certs,
+                                                   config_for, run, kenv,
+                                                   keyring):
+    """A provider whose error quotes the refresh token (and the client
+    secret) it refuses: 77, the words shown, never the secrets, even
+    under -v."""
+    with OAuthProvider(certs, client_secret="cs-secret-123",
+                       expires_in=30) as prov:
+        srv = server(make_server, "never")
+        cfg = o2_config(config_for, srv, prov)
+        authorized(prov, run, cfg, kenv)
+        prov.revoke_all()
+        prov.echo = True
+        r = run(["a@x.org"], SIMPLE, cfg, env=kenv)
+        assert_exit(r, 77)
+        line = error_line(r)
+        words_in(line, "refused:", "stamp --oauth2-authorize test")
+        assert "***" in line, line
+        rv = run(["-v", "a@x.org"], SIMPLE, cfg, env=kenv)
+        assert_exit(rv, 77)
+        for x in (r, rv):
+            assert b"RT1" not in x.stderr + x.stdout, show(x)
+            assert b"cs-secret-123" not in x.stderr + x.stdout, show(x)
+
+
+def test_device_code_echoed_is_not_shown(make_server, provider, config_for,
+                                         run, kenv, keyring):
+    provider.deny = True
+    provider.echo = True
+    srv = server(make_server, "never")
+    cfg = o2_config(config_for, srv, provider)
+    r = authorize(run, cfg, kenv)
+    assert_exit(r, 77)
+    words_in(error_line(r), "refused:")
+    assert b"DC-1" not in r.stderr, show(r)
+
+
 @pytest.mark.parametrize("how", ["stopped", "503"])
 def test_provider_down_is_temporary(make_server, provider, config_for, run,
                                     kenv, keyring, how):

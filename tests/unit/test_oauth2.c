@@ -130,6 +130,18 @@ test_json_wipe(void **state)
 	o2_json_free(j);
 }
 
+static void
+test_mask(void **state)
+{
+	char	 s[] = "RT1 x RT1RT1 RT";
+
+	(void)state;
+	o2_mask(s, "RT1");
+	assert_string_equal(s, "*** x ****** RT");
+	o2_mask(s, "");
+	assert_string_equal(s, "*** x ****** RT");
+}
+
 /* Hostile numbers: no overflow, the caller's default or a clamp. */
 static void
 test_json_numbers(void **state)
@@ -175,6 +187,7 @@ main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_json_wipe),
 		cmocka_unit_test(test_json_numbers),
+		cmocka_unit_test(test_mask),
 		cmocka_unit_test(test_authorize_needs_provider),
 	};
 

@@ -69,6 +69,7 @@ class OAuthProvider:
         self.rotate = False
         self.status = None
         self.device_interval = 1
+        self.echo = False       # errors quote the secrets the client sent
         # state
         self.requests = []
         self.refresh_tokens = set()     # valid ones
@@ -188,6 +189,16 @@ class OAuthProvider:
             return self._tokens(True)
         return 400, {"error": "unsupported_grant_type"}
 
+    @staticmethod
+    def echoed(body, f):
+        """A careless provider: its error quotes what it refuses, the
+        way some echo the whole request."""
+        sent = [f[k] for k in ("refresh_token", "device_code", "code",
+                               "code_verifier", "client_secret") if k in f]
+        body = dict(body)
+        body["error_description"] = "refused: " + " ".join(sent)
+        return body
+
     def device(self, f):
         if not self._client_ok(f):
             return 401, {"error": "invalid_client"}
@@ -257,6 +268,8 @@ class OAuthProvider:
                                           {"error": "server_error"})
                     if self.path == "/token":
                         st, body = prov.token(f)
+                        if st != 200 and prov.echo:
+                            body = prov.echoed(body, f)
                     elif self.path == "/device":
                         st, body = prov.device(f)
                     else:
