@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -29,7 +30,7 @@
 #define DEVICE_EXPIRES	600	/* when the provider gives no expires_in */
 #define DEVICE_WAIT_MAX	1800	/* seconds we poll at most */
 #define INTERVAL_MAX	60
-#define CODE_MAX	512	/* device_code, user_code, auth code */
+#define CODE_MAX	O2_CODE_MAX	/* device_code, user_code, auth code */
 #define URI_MAX		1024
 #define VERIFIER_BYTES	32	/* RFC 7636 4.1: 43 base64url chars */
 #define STATE_BYTES	16
@@ -305,22 +306,31 @@ o2_query_param(const char *q, const char *name, char *out, size_t n)
 	return -1;
 }
 
-/* Read the request head (up to the blank line or REQUEST_MAX). */
+/*
+ * Read the request head, up to its blank line, until the deadline (ms,
+ * now_ms()) however slowly it comes: a local process that dribbles a
+ * byte at a time must not hold the listener longer.  0: a whole head;
+ * 1: none (closed, silent, or cut by the deadline); -1: over n - 1.
+ */
 static int
-read_request(int fd, char *buf, size_t n)
+read_request(int fd, char *buf, size_t n, long long deadline)
 {
 	struct pollfd	 pfd = { .fd = fd, .events = POLLIN };
 	size_t		 len = 0;
+	long long	 left;
 	ssize_t		 r;
 
-	while (len < n - 1 && strstr(buf, "\r\n\r\n") == NULL) {
-		if (poll(&pfd, 1, REQUEST_TIMEOUT * 1000) <= 0 ||
+	while (strstr(buf, "\r\n\r\n") == NULL) {
+		if (len == n - 1)
+			return -1;
+		if ((left = deadline - now_ms()) <= 0 ||
+		    poll(&pfd, 1, (int)left) <= 0 ||
 		    (r = read(fd, buf + len, n - 1 - len)) <= 0)
-			break;
+			return 1;
 		len += (size_t)r;
 		buf[len] = '\0';
 	}
-	return len > 0 ? 0 : -1;
+	return 0;
 }
 
 static void
@@ -339,47 +349,96 @@ respond(int fd, int ok)
 		(void)write_all(fd, bad, sizeof(bad) - 1);
 }
 
-/*
- * The one redirect request: its state must be ours; code into code.  0,
- * -1, or 1 for a connection that closed or stayed silent without a
- * request (a browser's speculative connection): the wait goes on.
- */
+/* Exactly our state, compared in constant time (CSRF, RFC 6749 10.12). */
 static int
-take_redirect(const struct account *a, int c, const char *state,
-    char *code, struct result *res)
+state_ok(const char *got, const char *state)
 {
-	char	 req[REQUEST_MAX], got[CODE_MAX], err[O2_ERROR_MAX];
-	char	*q;
+	size_t	 n = strlen(state);
 
-	req[0] = '\0';
-	if (read_request(c, req, sizeof(req)) == -1)
-		return 1;		/* no request on it: not the one */
+	return strlen(got) == n && CRYPTO_memcmp(got, state, n) == 0;
+}
+
+int
+o2_redirect_parse(const char *req, const char *state, char *code,
+    char err[O2_ERROR_MAX])
+{
+	char		 got[CODE_MAX];
+	const char	*q;
+
+	code[0] = err[0] = '\0';
 	if (strncmp(req, "GET /", 5) != 0 ||
 	    (q = strchr(req + 4, '?')) == NULL ||
-	    q > req + 4 + strcspn(req + 4, " ")) {
-		respond(c, 0);
-		return result_fail(res, EX_PROTOCOL, "oauth2: the redirect "
-		    "was not a GET with a query");
-	}
+	    q > req + 4 + strcspn(req + 4, " "))
+		return O2_REDIRECT_NOT_GET;
 	q++;
 	if (o2_query_param(q, "state", got, sizeof(got)) == -1 ||
-	    strcmp(got, state) != 0) {
-		respond(c, 0);
+	    !state_ok(got, state))
+		return O2_REDIRECT_STATE;
+	if (o2_query_param(q, "error", err, O2_ERROR_MAX) == 0)
+		return O2_REDIRECT_ERROR;
+	err[0] = '\0';
+	if (o2_query_param(q, "code", code, O2_CODE_MAX) == -1 ||
+	    code[0] == '\0') {
+		explicit_bzero(code, O2_CODE_MAX);
+		return O2_REDIRECT_NO_CODE;
+	}
+	return O2_REDIRECT_OK;
+}
+
+/* o2_redirect_parse's verdict as the one stderr line. */
+static int
+redirect_fail(const struct account *a, int how, const char *err,
+    struct result *res)
+{
+	switch (how) {
+	case O2_REDIRECT_NOT_GET:
+		return result_fail(res, EX_PROTOCOL, "oauth2: the redirect "
+		    "was not a GET with a query");
+	case O2_REDIRECT_STATE:
 		return result_fail(res, EX_PROTOCOL, "oauth2: the redirect "
 		    "carries a wrong state; not from this authorization");
-	}
-	if (o2_query_param(q, "error", err, sizeof(err)) == 0) {
-		respond(c, 0);
+	case O2_REDIRECT_ERROR:
 		return result_fail(res, EX_NOPERM, "oauth2: authorization "
 		    "for account '%s' refused: %s", a->name, err);
-	}
-	if (o2_query_param(q, "code", code, CODE_MAX) == -1 || code[0] == '\0') {
-		respond(c, 0);
+	default:
 		return result_fail(res, EX_PROTOCOL, "oauth2: the redirect "
 		    "carries no code");
 	}
-	respond(c, 1);
-	return 0;
+}
+
+/*
+ * The one redirect request: its state must be ours; code into code.  0,
+ * -1, or 1 for a connection without a whole request head (a browser's
+ * speculative connection; a local process that is slow or sends more
+ * than REQUEST_MAX): the wait goes on.  The request (it holds the code)
+ * is wiped.
+ */
+static int
+take_redirect(const struct account *a, int c, const char *state,
+    char *code, long long end, struct result *res)
+{
+	char		 req[REQUEST_MAX], err[O2_ERROR_MAX];
+	long long	 deadline = now_ms() + REQUEST_TIMEOUT * 1000LL;
+	int		 how, rv;
+
+	req[0] = '\0';
+	switch (read_request(c, req, sizeof(req), deadline < end ? deadline :
+	    end)) {
+	case 1:
+		explicit_bzero(req, sizeof(req));
+		return 1;		/* no request on it: not the one */
+	case -1:
+		explicit_bzero(req, sizeof(req));
+		respond(c, 0);
+		return 1;		/* not a browser's: not the one */
+	default:
+		break;
+	}
+	how = o2_redirect_parse(req, state, code, err);
+	explicit_bzero(req, sizeof(req));
+	respond(c, how == O2_REDIRECT_OK);
+	rv = how == O2_REDIRECT_OK ? 0 : redirect_fail(a, how, err, res);
+	return rv;
 }
 
 /*
@@ -404,7 +463,7 @@ await_redirect(const struct account *a, int fd, const char *state,
 		if ((c = accept4(fd, NULL, NULL, SOCK_CLOEXEC)) == -1)
 			return result_fail(res, EX_OSERR, "oauth2: accept: %s",
 			    strerror(errno));
-		rv = take_redirect(a, c, state, code, res);
+		rv = take_redirect(a, c, state, code, end, res);
 		close(c);
 	}
 	return rv;

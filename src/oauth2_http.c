@@ -9,6 +9,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,6 +175,12 @@ o2_unescape(const char *s, size_t len, char *out, size_t n)
 	char	*d;
 	int	 dlen;
 
+	if (n == 0 || len > INT_MAX)
+		return -1;
+	if (len == 0) {		/* libcurl would take 0 as "up to the NUL" */
+		out[0] = '\0';
+		return 0;
+	}
 	if ((d = lib.unescape(NULL, s, (int)len, &dlen)) == NULL)
 		return -1;
 	if ((size_t)dlen >= n || memchr(d, '\0', (size_t)dlen) != NULL) {

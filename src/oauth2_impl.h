@@ -56,6 +56,25 @@ int	 o2_pkce_challenge(const char *verifier, char *out, struct result *);
  * too long. */
 int	 o2_query_param(const char *q, const char *name, char *out, size_t n);
 
+#define O2_CODE_MAX	512	/* an authorization code, device or user code */
+
+enum o2_redirect {
+	O2_REDIRECT_OK,		/* code filled */
+	O2_REDIRECT_NOT_GET,	/* not "GET /...?query" */
+	O2_REDIRECT_STATE,	/* no state, or not exactly ours */
+	O2_REDIRECT_ERROR,	/* the provider's error code in err */
+	O2_REDIRECT_NO_CODE
+};
+
+/*
+ * The loopback redirect's request head req (NUL-terminated; untrusted:
+ * any local process may connect first), checked against our state:
+ * an enum o2_redirect.  code (O2_CODE_MAX bytes) and err are
+ * percent-decoded and NUL-free, not sanitised for a terminal.
+ */
+int	 o2_redirect_parse(const char *req, const char *state, char *code,
+	    char err[O2_ERROR_MAX]);
+
 /* The device grant (RFC 8628), the code flow with PKCE (RFC 7636). */
 int	 o2_device_flow(const struct account *, struct o2grant *,
 	    struct result *);

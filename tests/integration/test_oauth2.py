@@ -176,6 +176,67 @@ def test_code_flow_wrong_state_is_refused(stamp, make_server, provider,
     assert items(keyring, provider, "refresh") == []
 
 
+def test_redirect_listener_dribbled_request_times_out(stamp, make_server,
+                                                      provider, config_for,
+                                                      kenv, keyring):
+    """A local process that connects first and sends its request a byte
+    a second holds the listener no longer than the account's timeout
+    (it used to restart a 10 s wait after every byte)."""
+    srv = server(make_server, "x")
+    cfg = o2_config(config_for, srv, provider, oauth2_flow="code",
+                    timeout=4)
+    p = start_authorize(stamp, cfg, kenv)
+    try:
+        url, _ = _read_url(p)
+        ru = urllib.parse.urlsplit(dict(urllib.parse.parse_qsl(
+            urllib.parse.urlsplit(url).query))["redirect_uri"])
+        s = socket.create_connection(("127.0.0.1", ru.port), timeout=5)
+        t0 = time.monotonic()
+        try:
+            for b in b"GET /?state=x HTTP/1.1\r\n":
+                if p.poll() is not None:
+                    break
+                try:
+                    s.send(bytes([b]))
+                except OSError:
+                    break
+                time.sleep(0.5)
+        finally:
+            s.close()
+        out, err = p.communicate(timeout=20)
+        took = time.monotonic() - t0
+    finally:
+        p.kill()
+        p.wait()
+    assert p.returncode == 75, (out, err)
+    assert b"no redirect within 4 s" in err, err
+    assert took < 8, took
+    assert provider.posts("/token") == []
+
+
+def test_redirect_error_is_shown_sanitised(stamp, make_server, provider,
+                                           config_for, kenv, keyring):
+    """The provider's error in the redirect (with our state) is shown,
+    its control characters made harmless for the terminal: 77."""
+    srv = server(make_server, "x")
+    cfg = o2_config(config_for, srv, provider, oauth2_flow="code")
+    p = start_authorize(stamp, cfg, kenv)
+    try:
+        url, _ = _read_url(p)
+        q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+        status, _ = follow(q["redirect_uri"] + "?state=" + q["state"] +
+                           "&error=access_denied%1b%5b2J%0d%0a")
+        assert status == 400
+        out, err = p.communicate(timeout=20)
+    finally:
+        p.kill()
+        p.wait()
+    assert p.returncode == 77, (out, err)
+    assert b"refused: access_denied?[2J" in err, err
+    assert b"\x1b" not in err and err.count(b"\n") == 1, err
+    assert provider.posts("/token") == []
+
+
 def authorized(provider, run, cfg, kenv):
     """The grant as --oauth2-authorize leaves it (device flow, no wait)."""
     r = authorize(run, cfg, kenv)

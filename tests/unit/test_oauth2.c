@@ -131,6 +131,49 @@ test_json_wipe(void **state)
 }
 
 static void
+test_redirect_parse(void **state)
+{
+	char	 code[O2_CODE_MAX], err[O2_ERROR_MAX];
+
+	(void)state;
+	assert_int_equal(o2_redirect_parse("GET /?code=c%2F1&state=S1 "
+	    "HTTP/1.1\r\n\r\n", "S1", code, err), O2_REDIRECT_OK);
+	assert_string_equal(code, "c/1");
+	assert_int_equal(o2_redirect_parse("POST /?code=c&state=S1 HTTP/1.1"
+	    "\r\n\r\n", "S1", code, err), O2_REDIRECT_NOT_GET);
+	assert_int_equal(o2_redirect_parse("GET / HTTP/1.1\r\nX: ?state=S1"
+	    "\r\n\r\n", "S1", code, err), O2_REDIRECT_NOT_GET);
+	/* Exactly our state: not a prefix, not longer, not absent. */
+	assert_int_equal(o2_redirect_parse("GET /?code=c&state=S HTTP/1.1",
+	    "S1", code, err), O2_REDIRECT_STATE);
+	assert_int_equal(o2_redirect_parse("GET /?code=c&state=S12 HTTP/1.1",
+	    "S1", code, err), O2_REDIRECT_STATE);
+	assert_int_equal(o2_redirect_parse("GET /?code=c HTTP/1.1", "S1",
+	    code, err), O2_REDIRECT_STATE);
+	assert_int_equal(o2_redirect_parse("GET /?state=S1&error=access_denied"
+	    " HTTP/1.1", "S1", code, err), O2_REDIRECT_ERROR);
+	assert_string_equal(err, "access_denied");
+	assert_int_equal(o2_redirect_parse("GET /?state=S1&code= HTTP/1.1",
+	    "S1", code, err), O2_REDIRECT_NO_CODE);
+	assert_int_equal(o2_redirect_parse("GET /?state=S1&code=a%00 "
+	    "HTTP/1.1", "S1", code, err), O2_REDIRECT_NO_CODE);
+}
+
+/* An empty value is empty, not the rest of the line (libcurl's 0). */
+static void
+test_unescape_empty(void **state)
+{
+	char	 v[64];
+
+	(void)state;
+	assert_int_equal(o2_unescape("abc", 0, v, sizeof(v)), 0);
+	assert_string_equal(v, "");
+	assert_int_equal(o2_query_param("code=&state=x HTTP/1.1", "code", v,
+	    sizeof(v)), 0);
+	assert_string_equal(v, "");
+}
+
+static void
 test_mask(void **state)
 {
 	char	 s[] = "RT1 x RT1RT1 RT";
@@ -188,6 +231,8 @@ main(void)
 		cmocka_unit_test(test_json_wipe),
 		cmocka_unit_test(test_json_numbers),
 		cmocka_unit_test(test_mask),
+		cmocka_unit_test(test_unescape_empty),
+		cmocka_unit_test(test_redirect_parse),
 		cmocka_unit_test(test_authorize_needs_provider),
 	};
 
