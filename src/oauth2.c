@@ -4,6 +4,7 @@
  * JSON are oauth2_http.c.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,8 +132,11 @@ cached(const struct account *a, struct secret *s, struct result *res)
 
 	if ((found = lookup(a, "access", s, res)) != 1)
 		return found;
+	errno = 0;
 	expiry = strtoll(s->buf, &end, 10);
-	if (end == s->buf || *end != ' ' ||
+	/* Any process of the user can write the item: no overflow. */
+	if (end == s->buf || *end != ' ' || errno != 0 || expiry <= 0 ||
+	    expiry > (long long)time(NULL) + EXPIRES_MAX ||
 	    expiry - OAUTH2_MARGIN <= (long long)time(NULL)) {
 		secret_wipe(s);
 		return 0;

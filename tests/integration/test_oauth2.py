@@ -360,6 +360,29 @@ def test_device_code_echoed_is_not_shown(make_server, provider, config_for,
     assert b"DC-1" not in r.stderr, show(r)
 
 
+@pytest.mark.parametrize("expiry", ["-9223372036854775808",
+                                    "99999999999999999999999", "x", ""])
+def test_garbled_cached_expiry_is_refreshed(make_server, provider,
+                                            config_for, run, kenv, keyring,
+                                            expiry):
+    """An access item whose expiry is out of range or not a number (the
+    keyring is writable by any process of the user) is not a valid
+    token: stamp refreshes instead of offering it."""
+    srv = server(make_server, provider.access_token(2))
+    cfg = o2_config(config_for, srv, provider)
+    authorized(provider, run, cfg, kenv)
+    subprocess.run(
+        ["secret-tool", "store", "--label=t", "service", "stamp-oauth2",
+         "kind", "access", "user", R.USER, "oauth2_endpoint",
+         provider.base + "/token", "client_id", provider.client_id],
+        input=(expiry + " AT9").encode(), env=keyring._env(),
+        capture_output=True, timeout=10, check=True)
+    r = run(["a@x.org"], SIMPLE, cfg, env=kenv)
+    assert_sent(r, srv, ["a@x.org"], R.crlf(SIMPLE))
+    assert provider.posts("/token")[-1][2]["grant_type"] == "refresh_token"
+    assert b"auth=Bearer AT2" in srv.sessions[-1].sasl[0]
+
+
 @pytest.mark.parametrize("how", ["stopped", "503"])
 def test_provider_down_is_temporary(make_server, provider, config_for, run,
                                     kenv, keyring, how):
