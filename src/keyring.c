@@ -384,6 +384,9 @@ take_secret(GList *items, struct secret *s, const struct keyring_ctx *k,
 			s->len = len;
 			s->source = "libsecret";
 		}
+		/* secret.h promises libsecret's copy wiped, whatever
+		 * memory it chose for it (the item shares it). */
+		explicit_bzero((char *)(uintptr_t)val, len);
 		K(secret_value_unref)(v);
 		return rv;
 	}
