@@ -241,7 +241,10 @@ listen_loopback(int *port, struct result *res)
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	/* Non-blocking: a connection gone between poll and accept must
+	 * not leave us blocked in accept past the timeout. */
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) == -1 ||
 	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
 	    listen(fd, 1) == -1 ||
 	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1) {
@@ -460,9 +463,13 @@ await_redirect(const struct account *a, int fd, const char *state,
 			    "redirect within %d s (the account's timeout); run "
 			    "stamp --oauth2-authorize %s again", a->timeout,
 			    a->name);
-		if ((c = accept4(fd, NULL, NULL, SOCK_CLOEXEC)) == -1)
+		if ((c = accept4(fd, NULL, NULL, SOCK_CLOEXEC)) == -1) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == ECONNABORTED || errno == EINTR)
+				continue;
 			return result_fail(res, EX_OSERR, "oauth2: accept: %s",
 			    strerror(errno));
+		}
 		rv = take_redirect(a, c, state, code, end, res);
 		close(c);
 	}
