@@ -362,12 +362,64 @@ keep(const struct account *a, struct o2grant *g, const struct secret *rt)
 		log_err("warning: %s", sres.msg);
 }
 
+/* Refresh with rt, store what came, hand the access token to s. */
+static int
+refresh_with(const struct account *a, const struct secret *rt,
+    struct secret *s, struct result *res)
+{
+	struct o2grant	 g = { 0 };
+	int		 rv;
+
+	log_trace("oauth2: refreshing the access token at %s",
+	    a->oauth2_token_endpoint);
+	if ((rv = refresh(a, rt, &g, res)) == 0) {
+		keep(a, &g, rt);
+		*s = g.access;		/* hand the buffer over */
+		memset(&g.access, 0, sizeof(g.access));
+		s->source = "oauth2";
+	}
+	o2_grant_wipe(&g);
+	return rv;
+}
+
+/*
+ * The provider refused old: did another stamp (a queue flush, a
+ * parallel send) rotate it meanwhile?  Providers that rotate revoke the
+ * old token at once.  Then its access token, or one refresh with the
+ * new refresh token: 0 (res cleared) or -1 (res kept or replaced).
+ */
+static int
+rotated(const struct account *a, const struct secret *old, struct secret *s,
+    struct result *res)
+{
+	struct secret	 now = { 0 };
+	struct result	 r2 = { 0 };
+	int		 rv = -1, found;
+
+	if (lookup(a, "refresh", &now, &r2) != 1 || (now.len == old->len &&
+	    memcmp(now.buf, old->buf, old->len) == 0)) {
+		secret_wipe(&now);
+		return -1;
+	}
+	log_trace("oauth2: the refresh token was rotated meanwhile: using "
+	    "the new one");
+	if ((found = cached(a, s, &r2)) == 1)
+		rv = 0;
+	else if (found == 0)
+		rv = refresh_with(a, &now, s, &r2);
+	secret_wipe(&now);
+	if (rv == 0)
+		memset(res, 0, sizeof(*res));
+	else if (r2.set)
+		*res = r2;
+	return rv;
+}
+
 int
 oauth2_token(const struct account *a, struct secret *s, struct result *res)
 {
 	struct secret	 rt = { 0 };
-	struct o2grant	 g = { 0 };
-	int		 found;
+	int		 found, rv;
 
 	if (secret_protect(res) == -1 || (found = cached(a, s, res)) == -1)
 		return -1;
@@ -380,17 +432,11 @@ oauth2_token(const struct account *a, struct secret *s, struct result *res)
 			    "--oauth2-authorize %s", a->name, a->name);
 		return -1;
 	}
-	log_trace("oauth2: refreshing the access token at %s",
-	    a->oauth2_token_endpoint);
-	if (refresh(a, &rt, &g, res) == 0) {
-		keep(a, &g, &rt);
-		*s = g.access;		/* hand the buffer over */
-		memset(&g.access, 0, sizeof(g.access));
-		s->source = "oauth2";
-	}
-	o2_grant_wipe(&g);
+	rv = refresh_with(a, &rt, s, res);
+	if (rv == -1 && res->exitcode == EX_NOPERM)
+		rv = rotated(a, &rt, s, res);
 	secret_wipe(&rt);
-	return res->set ? -1 : 0;
+	return rv;
 }
 
 int

@@ -383,6 +383,52 @@ def test_garbled_cached_expiry_is_refreshed(make_server, provider,
     assert b"auth=Bearer AT2" in srv.sessions[-1].sasl[0]
 
 
+def _store(keyring, prov, kind, value):
+    subprocess.run(
+        ["secret-tool", "store", "--label=t", "service", "stamp-oauth2",
+         "kind", kind, "user", R.USER, "oauth2_endpoint",
+         prov.base + "/token", "client_id", prov.client_id],
+        input=value.encode(), env=keyring._env(), capture_output=True,
+        timeout=10, check=True)
+
+
+@pytest.mark.parametrize("with_access", [True, False])
+def test_refresh_token_rotated_by_another_stamp_meanwhile(
+        make_server, provider, config_for, run, kenv, keyring, with_access):
+    """Two stamps refresh at once and the provider rotates (revoking the
+    old token at once): the one that loses gets invalid_grant for the
+    token it read, finds the new one in the keyring and uses it (its
+    access token, or one refresh with it) instead of exiting 77."""
+    provider.expires_in = 30
+    provider.rotate = True
+    cfg = o2_config(config_for, server(make_server, "x"), provider)
+    authorized(provider, run, cfg, kenv)
+    token = "AT7" if with_access else provider.access_token(3)
+    srv = server(make_server, token)
+    cfg = o2_config(config_for, srv, provider)
+
+    def other_stamp(f):
+        # The other stamp's refresh, done just before ours arrives.
+        provider.before_token = None        # (runs under its lock)
+        provider.refresh_tokens.discard("RT1")
+        provider.revoked.add("RT1")
+        provider._new_access()              # AT2, the other's
+        rt = provider._new_refresh()        # RT2
+        _store(keyring, provider, "refresh", rt)
+        if with_access:
+            _store(keyring, provider, "access",
+                   "%d AT7" % (int(time.time()) + 3600))
+    provider.before_token = other_stamp
+    r = run(["a@x.org"], SIMPLE, cfg, env=kenv)
+    assert_sent(r, srv, ["a@x.org"], R.crlf(SIMPLE))
+    assert ("auth=Bearer %s" % token).encode() in srv.sessions[-1].sasl[0]
+    refreshes = [p[2]["refresh_token"] for p in provider.posts("/token")
+                 if p[2]["grant_type"] == "refresh_token"]
+    assert refreshes == (["RT1"] if with_access else ["RT1", "RT2"])
+    assert items(keyring, provider, "refresh") == (
+        ["RT2"] if with_access else ["RT3"])
+
+
 @pytest.mark.parametrize("how", ["stopped", "503"])
 def test_provider_down_is_temporary(make_server, provider, config_for, run,
                                     kenv, keyring, how):

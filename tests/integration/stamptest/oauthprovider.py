@@ -70,6 +70,7 @@ class OAuthProvider:
         self.status = None
         self.device_interval = 1
         self.echo = False       # errors quote the secrets the client sent
+        self.before_token = None    # f(form), run before /token answers
         # state
         self.requests = []
         self.refresh_tokens = set()     # valid ones
@@ -267,6 +268,8 @@ class OAuthProvider:
                         return self._send(prov.status,
                                           {"error": "server_error"})
                     if self.path == "/token":
+                        if prov.before_token is not None:
+                            prov.before_token(f)
                         st, body = prov.token(f)
                         if st != 200 and prov.echo:
                             body = prov.echoed(body, f)
