@@ -429,6 +429,24 @@ def test_refresh_token_rotated_by_another_stamp_meanwhile(
         ["RT2"] if with_access else ["RT3"])
 
 
+def test_doctor_with_a_refused_token(make_server, provider, config_for, run,
+                                     kenv, keyring):
+    """--doctor whose token the server refuses: 77, a fix that speaks of
+    the OAuth2 token (not of a password), and the token dropped as a
+    send drops it."""
+    srv = server(make_server, "not-what-the-provider-issued")
+    cfg = o2_config(config_for, srv, provider)
+    authorized(provider, run, cfg, kenv)
+    r = run(["--doctor"], b"", cfg, env=kenv)
+    assert_exit(r, 77)
+    out = r.stdout.decode()
+    assert "fix: the server refused the OAuth2 access token for user" \
+        in out, out
+    assert "stamp --oauth2-authorize test" in out, out
+    assert "password" not in out.split("FAIL auth")[1], out
+    assert items(keyring, provider, "access") == []
+
+
 @pytest.mark.parametrize("how", ["stopped", "503"])
 def test_provider_down_is_temporary(make_server, provider, config_for, run,
                                     kenv, keyring, how):
