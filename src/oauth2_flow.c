@@ -34,6 +34,12 @@
 #define URI_MAX		1024
 #define VERIFIER_BYTES	32	/* RFC 7636 4.1: 43 base64url chars */
 #define STATE_BYTES	16
+#define B64URL_MAX	64	/* base64 of VERIFIER_BYTES or a SHA-256, NUL */
+#define REDIRECT_MAX	64	/* "http://127.0.0.1:65535/" */
+
+_Static_assert(B64URL_MAX >= B64_LEN(VERIFIER_BYTES) &&
+    B64URL_MAX >= B64_LEN(32) && VERIFIER_BYTES >= STATE_BYTES,
+    "the verifier, the challenge and the state fit their buffers");
 #define REQUEST_MAX	8192	/* the browser's one request */
 #define REQUEST_TIMEOUT	10	/* seconds for it, once connected */
 
@@ -501,7 +507,8 @@ redeem(const struct account *a, const char *code, const char *redirect,
 int
 o2_code_flow(const struct account *a, struct o2grant *g, struct result *res)
 {
-	char	 verifier[64], challenge[64], state[32], redirect[64];
+	char	 verifier[B64URL_MAX], challenge[B64URL_MAX];
+	char	 state[B64URL_MAX], redirect[REDIRECT_MAX];
 	char	 url[URI_MAX * 4], code[CODE_MAX];
 	int	 fd, port, rv = -1;
 

@@ -48,7 +48,8 @@ int	 o2_store_grant(const struct account *, const struct o2grant *,
 void	 o2_grant_wipe(struct o2grant *);
 
 /* RFC 7636 4.2: S256 = BASE64URL(SHA256(ASCII(verifier))), no padding,
- * into out (at least 44 bytes).  0 or -1. */
+ * into out (at least B64_LEN(32) = 45 bytes: b64_encode writes the
+ * padding and a NUL before the padding is cut).  0 or -1. */
 int	 o2_pkce_challenge(const char *verifier, char *out, struct result *);
 
 /* The value of name in the query string q (which ends at a NUL or a
