@@ -25,6 +25,10 @@
 #define ATTRS_MAX	11	/* 5 name/value pairs and NULL */
 #define EXPIRES_MAX	(366L * 86400)	/* a larger expires_in is nonsense */
 
+/* A refresh token we accept (take_token) can be sent back (refresh). */
+_Static_assert(O2_FORM_MAX >= 3 * SECRET_MAX + 4096,
+    "a refresh token fits a request, percent-encoded");
+
 int
 oauth2_enabled(const struct account *a)
 {

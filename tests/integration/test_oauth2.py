@@ -447,6 +447,23 @@ def test_doctor_with_a_refused_token(make_server, provider, config_for, run,
     assert items(keyring, provider, "access") == []
 
 
+def test_long_refresh_token_that_percent_encodes_large(make_server,
+                                                       provider, config_for,
+                                                       run, kenv, keyring):
+    """A refresh token stamp accepts (up to 16384 bytes of printable
+    ASCII) can be sent back: 6000 '*' are 18000 bytes percent-encoded,
+    more than the request body used to allow."""
+    provider.expires_in = 30
+    provider.rt_suffix = "*" * 6000
+    srv = server(make_server, provider.access_token(2))
+    cfg = o2_config(config_for, srv, provider)
+    authorized(provider, run, cfg, kenv)
+    r = run(["a@x.org"], SIMPLE, cfg, env=kenv)
+    assert_sent(r, srv, ["a@x.org"], R.crlf(SIMPLE))
+    assert provider.posts("/token")[-1][2]["refresh_token"] == \
+        "RT1" + "*" * 6000
+
+
 @pytest.mark.parametrize("how", ["stopped", "503"])
 def test_provider_down_is_temporary(make_server, provider, config_for, run,
                                     kenv, keyring, how):

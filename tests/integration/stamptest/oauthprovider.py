@@ -71,6 +71,7 @@ class OAuthProvider:
         self.device_interval = 1
         self.echo = False       # errors quote the secrets the client sent
         self.before_token = None    # f(form), run before /token answers
+        self.rt_suffix = ""         # appended to every refresh token
         # state
         self.requests = []
         self.refresh_tokens = set()     # valid ones
@@ -122,7 +123,7 @@ class OAuthProvider:
     # -- tokens ----------------------------------------------------------
     def _new_refresh(self):
         self._n_refresh += 1
-        rt = "RT%d" % self._n_refresh
+        rt = "RT%d" % self._n_refresh + self.rt_suffix
         self.refresh_tokens.add(rt)
         return rt
 
