@@ -532,6 +532,18 @@ report_ehlo(struct doctor *d)
 
 /* -- AUTH, MAIL, RCPT ------------------------------------------------- */
 
+/* As a send does (oauth2.h): the refused token goes, the fix follows. */
+static void
+refused_token(struct doctor *d)
+{
+	oauth2_refused(d->a);
+	say(d, "", "fix: the server refused the OAuth2 access token for "
+	    "user %s: check user = in [%s] (the mailbox the grant is for); "
+	    "the token is dropped and the next run refreshes it; if the "
+	    "server refuses that one too: stamp --oauth2-authorize %s",
+	    d->a->user, d->a->name, d->a->name);
+}
+
 static int
 report_auth(struct doctor *d)
 {
@@ -552,7 +564,9 @@ report_auth(struct doctor *d)
 	failed(d, d->res.exitcode);
 	say(d, "FAIL", "auth: %s", d->res.msg);
 	if (d->res.exitcode == EX_NOPERM) {
-		if (strcmp(d->sec.source, "libsecret") == 0)
+		if (strcmp(d->sec.source, "oauth2") == 0)
+			refused_token(d);
+		else if (strcmp(d->sec.source, "libsecret") == 0)
 			say(d, "", "fix: the server refused user %s with "
 			    "this password: check user =, and store the "
 			    "right password with: stamp --password set %s",

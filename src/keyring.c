@@ -353,6 +353,28 @@ locked(const struct keyring_ctx *k, struct result *res)
 	    k->what);
 }
 
+/*
+ * secret.h promises libsecret's copies wiped, whatever memory it chose
+ * for them: the search loaded the secret of every unlocked match, not
+ * only of the one we take.
+ */
+static void
+wipe_values(GList *items)
+{
+	SecretValue	*v;
+	const gchar	*val;
+	gsize		 len;
+	GList		*i;
+
+	for (i = items; i != NULL; i = i->next) {
+		if ((v = K(secret_item_get_secret)(i->data)) == NULL)
+			continue;
+		val = K(secret_value_get)(v, &len);
+		explicit_bzero((char *)(uintptr_t)val, len);
+		K(secret_value_unref)(v);
+	}
+}
+
 /* The first unlocked item's secret (1); else 0 (none) or -1 (locked). */
 static int
 take_secret(GList *items, struct secret *s, const struct keyring_ctx *k,
@@ -385,6 +407,7 @@ take_secret(GList *items, struct secret *s, const struct keyring_ctx *k,
 			s->source = "libsecret";
 		}
 		K(secret_value_unref)(v);
+		wipe_values(items);
 		return rv;
 	}
 	return items != NULL ? locked(k, res) : 0;

@@ -4,6 +4,7 @@
  * JSON are oauth2_http.c.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,10 @@
 #define LABEL_MAX	256
 #define ATTRS_MAX	11	/* 5 name/value pairs and NULL */
 #define EXPIRES_MAX	(366L * 86400)	/* a larger expires_in is nonsense */
+
+/* A refresh token we accept (take_token) can be sent back (refresh). */
+_Static_assert(O2_FORM_MAX >= 3 * SECRET_MAX + 4096,
+    "a refresh token fits a request, percent-encoded");
 
 int
 oauth2_enabled(const struct account *a)
@@ -131,8 +136,11 @@ cached(const struct account *a, struct secret *s, struct result *res)
 
 	if ((found = lookup(a, "access", s, res)) != 1)
 		return found;
+	errno = 0;
 	expiry = strtoll(s->buf, &end, 10);
-	if (end == s->buf || *end != ' ' ||
+	/* Any process of the user can write the item: no overflow. */
+	if (end == s->buf || *end != ' ' || errno != 0 || expiry <= 0 ||
+	    expiry > (long long)time(NULL) + EXPIRES_MAX ||
 	    expiry - OAUTH2_MARGIN <= (long long)time(NULL)) {
 		secret_wipe(s);
 		return 0;
@@ -208,20 +216,53 @@ grant_of(const struct o2json *j, struct o2grant *g, struct result *res)
 	return 0;
 }
 
-/* RFC 6749 5.2: the provider's error, mapped to an exit status. */
-static int
-token_error(const struct account *a, const struct o2json *j, long status,
-    char err[O2_ERROR_MAX], struct result *res)
+void
+o2_mask(char *s, const char *secret)
 {
-	const char	*e, *d;
-	char		 desc[RESULT_MSG_MAX / 2];
-	int		 code;
+	size_t	 n = strlen(secret);
+	char	*p = s;
 
-	e = o2_json_str(j, "error");
-	d = o2_json_str(j, "error_description");
-	result_sanitise(err, O2_ERROR_MAX, e ? e : "", e ? strlen(e) : 0);
-	result_sanitise(desc, sizeof(desc), d ? d : "", d ? strlen(d) : 0);
-	if (e == NULL)
+	if (n == 0)
+		return;
+	while ((p = strstr(p, secret)) != NULL) {
+		memset(p, '*', n);
+		p += n;
+	}
+}
+
+/*
+ * src (the provider's words, may be NULL) made printable into out (size
+ * n), with every secret the request sent masked: in the whole text,
+ * before it is cut to n, so no prefix of a secret is left at the cut.
+ */
+static void
+shown(const struct account *a, const char *const *hide, const char *src,
+    char *out, size_t n)
+{
+	size_t	 len = src != NULL ? strlen(src) : 0, i;
+	char	*full;
+
+	out[0] = '\0';
+	if (len == 0 || (full = malloc(len + 1)) == NULL)
+		return;
+	result_sanitise(full, len + 1, src, len);
+	for (i = 0; hide != NULL && i < O2_HIDE_MAX && hide[i] != NULL; i++)
+		o2_mask(full, hide[i]);
+	if (a->oauth2_client_secret != NULL)
+		o2_mask(full, a->oauth2_client_secret);
+	str_copy(out, n, full);		/* cut: the message's ceiling */
+	explicit_bzero(full, len);
+	free(full);
+}
+
+/* token_error's message; e, d: whether there was an error, a description. */
+static int
+token_fail(const struct account *a, int e, int d, long status,
+    const char *err, const char *desc, struct result *res)
+{
+	int	 code;
+
+	if (!e)
 		return result_fail(res, EX_PROTOCOL, "oauth2: token endpoint: "
 		    "HTTP %ld without an OAuth error", status);
 	if (strcmp(err, "invalid_grant") == 0 ||
@@ -241,9 +282,28 @@ token_error(const struct account *a, const struct o2json *j, long status,
 	    "account '%s': %s%s%s", a->name, err, d ? ": " : "", desc);
 }
 
+/* RFC 6749 5.2: the provider's error, mapped to an exit status. */
+static int
+token_error(const struct account *a, const struct o2json *j, long status,
+    const char *const *hide, char err[O2_ERROR_MAX], struct result *res)
+{
+	const char	*e, *d;
+	char		 desc[RESULT_MSG_MAX / 2];
+	int		 rv;
+
+	e = o2_json_str(j, "error");
+	d = o2_json_str(j, "error_description");
+	shown(a, hide, e, err, O2_ERROR_MAX);
+	shown(a, hide, d, desc, sizeof(desc));
+	rv = token_fail(a, e != NULL, d != NULL, status, err, desc, res);
+	explicit_bzero(desc, sizeof(desc));
+	return rv;
+}
+
 int
 o2_token_request(const struct account *a, const char *form,
-    struct o2grant *g, char err[O2_ERROR_MAX], struct result *res)
+    const char *const *hide, struct o2grant *g, char err[O2_ERROR_MAX],
+    struct result *res)
 {
 	struct o2json	*j;
 	long		 status;
@@ -257,7 +317,7 @@ o2_token_request(const struct account *a, const char *form,
 	if (status == 200)
 		rv = grant_of(j, g, res);
 	else
-		rv = token_error(a, j, status, err, res);
+		rv = token_error(a, j, status, hide, err, res);
 	o2_json_free(j);
 	if (rv == -1)
 		o2_grant_wipe(g);
@@ -269,9 +329,10 @@ static int
 refresh(const struct account *a, const struct secret *rt, struct o2grant *g,
     struct result *res)
 {
-	char	 form[O2_FORM_MAX];
-	char	 err[O2_ERROR_MAX];
-	int	 rv = -1;
+	char		 form[O2_FORM_MAX];
+	char		 err[O2_ERROR_MAX];
+	const char	*hide[] = { rt->buf, NULL };
+	int		 rv = -1;
 
 	if (o2_load(res) == -1)
 		return -1;
@@ -280,7 +341,7 @@ refresh(const struct account *a, const struct secret *rt, struct o2grant *g,
 	    res) == 0 &&
 	    o2_form_add(form, sizeof(form), "refresh_token", rt->buf,
 	    res) == 0)
-		rv = o2_token_request(a, form, g, err, res);
+		rv = o2_token_request(a, form, hide, g, err, res);
 	explicit_bzero(form, sizeof(form));
 	/* A pending code has no place here: the provider is confused. */
 	if (rv == -1 && res->exitcode == EX_TEMPFAIL && err[0] != '\0' &&
@@ -305,12 +366,64 @@ keep(const struct account *a, struct o2grant *g, const struct secret *rt)
 		log_err("warning: %s", sres.msg);
 }
 
+/* Refresh with rt, store what came, hand the access token to s. */
+static int
+refresh_with(const struct account *a, const struct secret *rt,
+    struct secret *s, struct result *res)
+{
+	struct o2grant	 g = { 0 };
+	int		 rv;
+
+	log_trace("oauth2: refreshing the access token at %s",
+	    a->oauth2_token_endpoint);
+	if ((rv = refresh(a, rt, &g, res)) == 0) {
+		keep(a, &g, rt);
+		*s = g.access;		/* hand the buffer over */
+		memset(&g.access, 0, sizeof(g.access));
+		s->source = "oauth2";
+	}
+	o2_grant_wipe(&g);
+	return rv;
+}
+
+/*
+ * The provider refused old: did another stamp (a queue flush, a
+ * parallel send) rotate it meanwhile?  Providers that rotate revoke the
+ * old token at once.  Then its access token, or one refresh with the
+ * new refresh token: 0 (res cleared) or -1 (res kept or replaced).
+ */
+static int
+rotated(const struct account *a, const struct secret *old, struct secret *s,
+    struct result *res)
+{
+	struct secret	 now = { 0 };
+	struct result	 r2 = { 0 };
+	int		 rv = -1, found;
+
+	if (lookup(a, "refresh", &now, &r2) != 1 || (now.len == old->len &&
+	    memcmp(now.buf, old->buf, old->len) == 0)) {
+		secret_wipe(&now);
+		return -1;
+	}
+	log_trace("oauth2: the refresh token was rotated meanwhile: using "
+	    "the new one");
+	if ((found = cached(a, s, &r2)) == 1)
+		rv = 0;
+	else if (found == 0)
+		rv = refresh_with(a, &now, s, &r2);
+	secret_wipe(&now);
+	if (rv == 0)
+		memset(res, 0, sizeof(*res));
+	else if (r2.set)
+		*res = r2;
+	return rv;
+}
+
 int
 oauth2_token(const struct account *a, struct secret *s, struct result *res)
 {
 	struct secret	 rt = { 0 };
-	struct o2grant	 g = { 0 };
-	int		 found;
+	int		 found, rv;
 
 	if (secret_protect(res) == -1 || (found = cached(a, s, res)) == -1)
 		return -1;
@@ -323,17 +436,11 @@ oauth2_token(const struct account *a, struct secret *s, struct result *res)
 			    "--oauth2-authorize %s", a->name, a->name);
 		return -1;
 	}
-	log_trace("oauth2: refreshing the access token at %s",
-	    a->oauth2_token_endpoint);
-	if (refresh(a, &rt, &g, res) == 0) {
-		keep(a, &g, &rt);
-		*s = g.access;		/* hand the buffer over */
-		memset(&g.access, 0, sizeof(g.access));
-		s->source = "oauth2";
-	}
-	o2_grant_wipe(&g);
+	rv = refresh_with(a, &rt, s, res);
+	if (rv == -1 && res->exitcode == EX_NOPERM)
+		rv = rotated(a, &rt, s, res);
 	secret_wipe(&rt);
-	return res->set ? -1 : 0;
+	return rv;
 }
 
 int

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -29,10 +30,16 @@
 #define DEVICE_EXPIRES	600	/* when the provider gives no expires_in */
 #define DEVICE_WAIT_MAX	1800	/* seconds we poll at most */
 #define INTERVAL_MAX	60
-#define CODE_MAX	512	/* device_code, user_code, auth code */
+#define CODE_MAX	O2_CODE_MAX	/* device_code, user_code, auth code */
 #define URI_MAX		1024
 #define VERIFIER_BYTES	32	/* RFC 7636 4.1: 43 base64url chars */
 #define STATE_BYTES	16
+#define B64URL_MAX	64	/* base64 of VERIFIER_BYTES or a SHA-256, NUL */
+#define REDIRECT_MAX	64	/* "http://127.0.0.1:65535/" */
+
+_Static_assert(B64URL_MAX >= B64_LEN(VERIFIER_BYTES) &&
+    B64URL_MAX >= B64_LEN(32) && VERIFIER_BYTES >= STATE_BYTES,
+    "the verifier, the challenge and the state fit their buffers");
 #define REQUEST_MAX	8192	/* the browser's one request */
 #define REQUEST_TIMEOUT	10	/* seconds for it, once connected */
 
@@ -75,8 +82,11 @@ device_start(const struct account *a, char *device_code, long *interval,
 	    (a->oauth2_scope != NULL && o2_form_add(form, sizeof(form),
 	    "scope", a->oauth2_scope, res) == -1) ||
 	    o2_post(a, "device endpoint", a->oauth2_device_endpoint, form,
-	    &status, &j, res) == -1)
+	    &status, &j, res) == -1) {
+		explicit_bzero(form, sizeof(form));	/* client secret */
 		return -1;
+	}
+	explicit_bzero(form, sizeof(form));
 	dc = o2_json_str(j, "device_code");
 	uc = o2_json_str(j, "user_code");
 	/* Google spells it verification_url. */
@@ -110,49 +120,63 @@ device_start(const struct account *a, char *device_code, long *interval,
 	return rv;
 }
 
-/* RFC 8628 3.4-3.5: poll until the user has decided. */
+/* The user has not entered the code in time (ours or the provider's). */
 static int
-device_poll(const struct account *a, const char *device_code,
-    long interval, long expires, struct o2grant *g, struct result *res)
+device_expired(const struct account *a, struct result *res)
 {
-	char		 form[O2_FORM_MAX], err[O2_ERROR_MAX];
-	long long	 deadline;
+	memset(res, 0, sizeof(*res));
+	return result_fail(res, EX_TEMPFAIL, "oauth2: the code expired "
+	    "before it was entered; run stamp --oauth2-authorize %s again",
+	    a->name);
+}
 
-	if (interval < 1 || interval > INTERVAL_MAX)
-		interval = DEVICE_INTERVAL;
-	if (expires < 1 || expires > DEVICE_WAIT_MAX)
-		expires = DEVICE_WAIT_MAX;
-	deadline = (long long)time(NULL) + expires;
-	if (o2_form_client(a, form, sizeof(form), res) == -1 ||
-	    o2_form_add(form, sizeof(form), "grant_type",
-	    "urn:ietf:params:oauth:grant-type:device_code", res) == -1 ||
-	    o2_form_add(form, sizeof(form), "device_code", device_code,
-	    res) == -1)
-		return -1;
+/* RFC 8628 3.4-3.5: POST form until the user has decided. */
+static int
+poll_loop(const struct account *a, const char *form, const char *const *hide,
+    long interval, long long deadline, struct o2grant *g, struct result *res)
+{
+	char	 err[O2_ERROR_MAX];
+
 	for (;;) {
 		pause_s(interval);
-		if (o2_token_request(a, form, g, err, res) == 0)
+		if (o2_token_request(a, form, hide, g, err, res) == 0)
 			return 0;
 		if (strcmp(err, "slow_down") == 0)
 			interval += SLOW_DOWN_STEP;
 		else if (strcmp(err, "authorization_pending") != 0)
 			break;
 		log_trace("oauth2: %s, next poll in %ld s", err, interval);
-		if ((long long)time(NULL) + interval >= deadline) {
-			memset(res, 0, sizeof(*res));
-			return result_fail(res, EX_TEMPFAIL, "oauth2: the "
-			    "code expired before it was entered; run stamp "
-			    "--oauth2-authorize %s again", a->name);
-		}
+		if ((long long)time(NULL) + interval >= deadline)
+			return device_expired(a, res);
 		memset(res, 0, sizeof(*res));
 	}
-	if (strcmp(err, "expired_token") == 0) {
-		memset(res, 0, sizeof(*res));
-		return result_fail(res, EX_TEMPFAIL, "oauth2: the code expired "
-		    "before it was entered; run stamp --oauth2-authorize %s "
-		    "again", a->name);
-	}
+	if (strcmp(err, "expired_token") == 0)
+		return device_expired(a, res);
 	return -1;
+}
+
+/* The form carries the device code (and the client secret): wiped. */
+static int
+device_poll(const struct account *a, const char *device_code,
+    long interval, long expires, struct o2grant *g, struct result *res)
+{
+	char		 form[O2_FORM_MAX];
+	const char	*hide[] = { device_code, NULL };
+	int		 rv = -1;
+
+	if (interval < 1 || interval > INTERVAL_MAX)
+		interval = DEVICE_INTERVAL;
+	if (expires < 1 || expires > DEVICE_WAIT_MAX)
+		expires = DEVICE_WAIT_MAX;
+	if (o2_form_client(a, form, sizeof(form), res) == 0 &&
+	    o2_form_add(form, sizeof(form), "grant_type",
+	    "urn:ietf:params:oauth:grant-type:device_code", res) == 0 &&
+	    o2_form_add(form, sizeof(form), "device_code", device_code,
+	    res) == 0)
+		rv = poll_loop(a, form, hide, interval,
+		    (long long)time(NULL) + expires, g, res);
+	explicit_bzero(form, sizeof(form));
+	return rv;
 }
 
 int
@@ -223,7 +247,10 @@ listen_loopback(int *port, struct result *res)
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	/* Non-blocking: a connection gone between poll and accept must
+	 * not leave us blocked in accept past the timeout. */
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) == -1 ||
 	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
 	    listen(fd, 1) == -1 ||
 	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1) {
@@ -288,22 +315,31 @@ o2_query_param(const char *q, const char *name, char *out, size_t n)
 	return -1;
 }
 
-/* Read the request head (up to the blank line or REQUEST_MAX). */
+/*
+ * Read the request head, up to its blank line, until the deadline (ms,
+ * now_ms()) however slowly it comes: a local process that dribbles a
+ * byte at a time must not hold the listener longer.  0: a whole head;
+ * 1: none (closed, silent, or cut by the deadline); -1: over n - 1.
+ */
 static int
-read_request(int fd, char *buf, size_t n)
+read_request(int fd, char *buf, size_t n, long long deadline)
 {
 	struct pollfd	 pfd = { .fd = fd, .events = POLLIN };
 	size_t		 len = 0;
+	long long	 left;
 	ssize_t		 r;
 
-	while (len < n - 1 && strstr(buf, "\r\n\r\n") == NULL) {
-		if (poll(&pfd, 1, REQUEST_TIMEOUT * 1000) <= 0 ||
+	while (strstr(buf, "\r\n\r\n") == NULL) {
+		if (len == n - 1)
+			return -1;
+		if ((left = deadline - now_ms()) <= 0 ||
+		    poll(&pfd, 1, (int)left) <= 0 ||
 		    (r = read(fd, buf + len, n - 1 - len)) <= 0)
-			break;
+			return 1;
 		len += (size_t)r;
 		buf[len] = '\0';
 	}
-	return len > 0 ? 0 : -1;
+	return 0;
 }
 
 static void
@@ -322,47 +358,96 @@ respond(int fd, int ok)
 		(void)write_all(fd, bad, sizeof(bad) - 1);
 }
 
-/*
- * The one redirect request: its state must be ours; code into code.  0,
- * -1, or 1 for a connection that closed or stayed silent without a
- * request (a browser's speculative connection): the wait goes on.
- */
+/* Exactly our state, compared in constant time (CSRF, RFC 6749 10.12). */
 static int
-take_redirect(const struct account *a, int c, const char *state,
-    char *code, struct result *res)
+state_ok(const char *got, const char *state)
 {
-	char	 req[REQUEST_MAX], got[CODE_MAX], err[O2_ERROR_MAX];
-	char	*q;
+	size_t	 n = strlen(state);
 
-	req[0] = '\0';
-	if (read_request(c, req, sizeof(req)) == -1)
-		return 1;		/* no request on it: not the one */
+	return strlen(got) == n && CRYPTO_memcmp(got, state, n) == 0;
+}
+
+int
+o2_redirect_parse(const char *req, const char *state, char *code,
+    char err[O2_ERROR_MAX])
+{
+	char		 got[CODE_MAX];
+	const char	*q;
+
+	code[0] = err[0] = '\0';
 	if (strncmp(req, "GET /", 5) != 0 ||
 	    (q = strchr(req + 4, '?')) == NULL ||
-	    q > req + 4 + strcspn(req + 4, " ")) {
-		respond(c, 0);
-		return result_fail(res, EX_PROTOCOL, "oauth2: the redirect "
-		    "was not a GET with a query");
-	}
+	    q > req + 4 + strcspn(req + 4, " "))
+		return O2_REDIRECT_NOT_GET;
 	q++;
 	if (o2_query_param(q, "state", got, sizeof(got)) == -1 ||
-	    strcmp(got, state) != 0) {
-		respond(c, 0);
+	    !state_ok(got, state))
+		return O2_REDIRECT_STATE;
+	if (o2_query_param(q, "error", err, O2_ERROR_MAX) == 0)
+		return O2_REDIRECT_ERROR;
+	err[0] = '\0';
+	if (o2_query_param(q, "code", code, O2_CODE_MAX) == -1 ||
+	    code[0] == '\0') {
+		explicit_bzero(code, O2_CODE_MAX);
+		return O2_REDIRECT_NO_CODE;
+	}
+	return O2_REDIRECT_OK;
+}
+
+/* o2_redirect_parse's verdict as the one stderr line. */
+static int
+redirect_fail(const struct account *a, int how, const char *err,
+    struct result *res)
+{
+	switch (how) {
+	case O2_REDIRECT_NOT_GET:
+		return result_fail(res, EX_PROTOCOL, "oauth2: the redirect "
+		    "was not a GET with a query");
+	case O2_REDIRECT_STATE:
 		return result_fail(res, EX_PROTOCOL, "oauth2: the redirect "
 		    "carries a wrong state; not from this authorization");
-	}
-	if (o2_query_param(q, "error", err, sizeof(err)) == 0) {
-		respond(c, 0);
+	case O2_REDIRECT_ERROR:
 		return result_fail(res, EX_NOPERM, "oauth2: authorization "
 		    "for account '%s' refused: %s", a->name, err);
-	}
-	if (o2_query_param(q, "code", code, CODE_MAX) == -1 || code[0] == '\0') {
-		respond(c, 0);
+	default:
 		return result_fail(res, EX_PROTOCOL, "oauth2: the redirect "
 		    "carries no code");
 	}
-	respond(c, 1);
-	return 0;
+}
+
+/*
+ * The one redirect request: its state must be ours; code into code.  0,
+ * -1, or 1 for a connection without a whole request head (a browser's
+ * speculative connection; a local process that is slow or sends more
+ * than REQUEST_MAX): the wait goes on.  The request (it holds the code)
+ * is wiped.
+ */
+static int
+take_redirect(const struct account *a, int c, const char *state,
+    char *code, long long end, struct result *res)
+{
+	char		 req[REQUEST_MAX], err[O2_ERROR_MAX];
+	long long	 deadline = now_ms() + REQUEST_TIMEOUT * 1000LL;
+	int		 how, rv;
+
+	req[0] = '\0';
+	switch (read_request(c, req, sizeof(req), deadline < end ? deadline :
+	    end)) {
+	case 1:
+		explicit_bzero(req, sizeof(req));
+		return 1;		/* no request on it: not the one */
+	case -1:
+		explicit_bzero(req, sizeof(req));
+		respond(c, 0);
+		return 1;		/* not a browser's: not the one */
+	default:
+		break;
+	}
+	how = o2_redirect_parse(req, state, code, err);
+	explicit_bzero(req, sizeof(req));
+	respond(c, how == O2_REDIRECT_OK);
+	rv = how == O2_REDIRECT_OK ? 0 : redirect_fail(a, how, err, res);
+	return rv;
 }
 
 /*
@@ -384,10 +469,14 @@ await_redirect(const struct account *a, int fd, const char *state,
 			    "redirect within %d s (the account's timeout); run "
 			    "stamp --oauth2-authorize %s again", a->timeout,
 			    a->name);
-		if ((c = accept4(fd, NULL, NULL, SOCK_CLOEXEC)) == -1)
+		if ((c = accept4(fd, NULL, NULL, SOCK_CLOEXEC)) == -1) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == ECONNABORTED || errno == EINTR)
+				continue;
 			return result_fail(res, EX_OSERR, "oauth2: accept: %s",
 			    strerror(errno));
-		rv = take_redirect(a, c, state, code, res);
+		}
+		rv = take_redirect(a, c, state, code, end, res);
 		close(c);
 	}
 	return rv;
@@ -398,8 +487,9 @@ static int
 redeem(const struct account *a, const char *code, const char *redirect,
     const char *verifier, struct o2grant *g, struct result *res)
 {
-	char	 form[O2_FORM_MAX], err[O2_ERROR_MAX];
-	int	 rv = -1;
+	char		 form[O2_FORM_MAX], err[O2_ERROR_MAX];
+	const char	*hide[] = { code, verifier, NULL };
+	int		 rv = -1;
 
 	if (o2_form_client(a, form, sizeof(form), res) == 0 &&
 	    o2_form_add(form, sizeof(form), "grant_type",
@@ -409,7 +499,7 @@ redeem(const struct account *a, const char *code, const char *redirect,
 	    res) == 0 &&
 	    o2_form_add(form, sizeof(form), "code_verifier", verifier,
 	    res) == 0)
-		rv = o2_token_request(a, form, g, err, res);
+		rv = o2_token_request(a, form, hide, g, err, res);
 	explicit_bzero(form, sizeof(form));
 	return rv;
 }
@@ -417,7 +507,8 @@ redeem(const struct account *a, const char *code, const char *redirect,
 int
 o2_code_flow(const struct account *a, struct o2grant *g, struct result *res)
 {
-	char	 verifier[64], challenge[64], state[32], redirect[64];
+	char	 verifier[B64URL_MAX], challenge[B64URL_MAX];
+	char	 state[B64URL_MAX], redirect[REDIRECT_MAX];
 	char	 url[URI_MAX * 4], code[CODE_MAX];
 	int	 fd, port, rv = -1;
 

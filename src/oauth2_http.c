@@ -8,6 +8,8 @@
 #define CURL_DISABLE_TYPECHECK	/* curl_easy_setopt is a macro otherwise */
 
 #include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +17,9 @@
 
 #include <curl/curl.h>
 #include <json-c/json_object.h>
+#include <json-c/json_object_iterator.h>
 #include <json-c/json_tokener.h>
+#include <json-c/printbuf.h>
 
 #include "config.h"
 #include "oauth2_http.h"
@@ -52,6 +56,14 @@ static struct {
 	__typeof__(&json_object_get_string_len)	get_string_len;
 	__typeof__(&json_object_get_int64)	get_int64;
 	__typeof__(&json_object_put)		put;
+	__typeof__(&json_object_get_type)	get_type;
+	__typeof__(&json_object_array_length)	array_len;
+	__typeof__(&json_object_array_get_idx)	array_idx;
+	__typeof__(&json_object_iter_begin)	iter_begin;
+	__typeof__(&json_object_iter_end)	iter_end;
+	__typeof__(&json_object_iter_equal)	iter_equal;
+	__typeof__(&json_object_iter_next)	iter_next;
+	__typeof__(&json_object_iter_peek_value) iter_value;
 } lib;
 
 struct o2json {
@@ -96,6 +108,14 @@ resolve(struct result *res)
 		SYM(&lib.json, get_string, json_object_get_string),
 		SYM(&lib.json, get_string_len, json_object_get_string_len),
 		SYM(&lib.json, get_int64, json_object_get_int64),
+		SYM(&lib.json, get_type, json_object_get_type),
+		SYM(&lib.json, array_len, json_object_array_length),
+		SYM(&lib.json, array_idx, json_object_array_get_idx),
+		SYM(&lib.json, iter_begin, json_object_iter_begin),
+		SYM(&lib.json, iter_end, json_object_iter_end),
+		SYM(&lib.json, iter_equal, json_object_iter_equal),
+		SYM(&lib.json, iter_next, json_object_iter_next),
+		SYM(&lib.json, iter_value, json_object_iter_peek_value),
 		SYM(&lib.json, put, json_object_put),
 	};
 	size_t	 i;
@@ -155,6 +175,12 @@ o2_unescape(const char *s, size_t len, char *out, size_t n)
 	char	*d;
 	int	 dlen;
 
+	if (n == 0 || len > INT_MAX)
+		return -1;
+	if (len == 0) {		/* libcurl would take 0 as "up to the NUL" */
+		out[0] = '\0';
+		return 0;
+	}
 	if ((d = lib.unescape(NULL, s, (int)len, &dlen)) == NULL)
 		return -1;
 	if ((size_t)dlen >= n || memchr(d, '\0', (size_t)dlen) != NULL) {
@@ -244,6 +270,19 @@ curl_fail(CURLcode rc, const struct body *b, const char *what,
 	    lib.strerror(rc));
 }
 
+/*
+ * json-c builds every string in the tokener's printbuf before copying
+ * it into its object: the last one (a token, perhaps) is still there
+ * when the tokener is freed.  The struct is public, if deprecated.
+ */
+static void
+tok_free(struct json_tokener *tok)
+{
+	if (tok->pb != NULL && tok->pb->buf != NULL && tok->pb->size > 0)
+		explicit_bzero(tok->pb->buf, (size_t)tok->pb->size);
+	lib.tok_free(tok);
+}
+
 int
 o2_json_parse(const char *buf, size_t len, struct o2json **json)
 {
@@ -259,10 +298,10 @@ o2_json_parse(const char *buf, size_t len, struct o2json **json)
 	    lib.tok_end(tok) != len) {
 		if (obj != NULL)
 			lib.put(obj);
-		lib.tok_free(tok);
+		tok_free(tok);
 		return -1;
 	}
-	lib.tok_free(tok);
+	tok_free(tok);
 	if ((*json = malloc(sizeof(**json))) == NULL) {
 		lib.put(obj);
 		return -1;
@@ -357,28 +396,58 @@ o2_json_int(const struct o2json *j, const char *name, long dflt)
 	if (!lib.is_type(v, json_type_string) ||
 	    (s = lib.get_string(v)) == NULL || *s < '0' || *s > '9')
 		return dflt;
+	errno = 0;
 	n = strtol(s, &end, 10);
-	return *end == '\0' ? n : dflt;
+	return *end == '\0' && errno == 0 ? n : dflt;	/* ERANGE */
 }
 
-/* json-c's copies of the secrets are wiped before it frees them. */
+/* Every string in v and below it (at most JSON_DEPTH levels). */
+static void
+wipe_strings(struct json_object *v)
+{
+	struct json_object_iterator	 it, end;
+	size_t				 i, n;
+	int				 len;
+
+	switch (lib.get_type(v)) {
+	case json_type_string:
+		if ((len = lib.get_string_len(v)) > 0)
+			explicit_bzero((char *)(uintptr_t)lib.get_string(v),
+			    (size_t)len);
+		break;
+	case json_type_array:
+		n = lib.array_len(v);
+		for (i = 0; i < n; i++)
+			wipe_strings(lib.array_idx(v, i));
+		break;
+	case json_type_object:
+		it = lib.iter_begin(v);
+		end = lib.iter_end(v);
+		for (; !lib.iter_equal(&it, &end); lib.iter_next(&it))
+			wipe_strings(lib.iter_value(&it));
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * Not only the tokens: a provider may echo one anywhere (an
+ * error_description quoting the refresh token it refuses).
+ */
+void
+o2_json_wipe(struct o2json *j)
+{
+	if (j != NULL)
+		wipe_strings(j->obj);
+}
+
 void
 o2_json_free(struct o2json *j)
 {
-	static const char *const secrets[] = { "access_token",
-	    "refresh_token", "id_token", "device_code" };
-	struct json_object	*v;
-	size_t			 i;
-	int			 len;
-
 	if (j == NULL)
 		return;
-	for (i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++)
-		if (lib.get_ex(j->obj, secrets[i], &v) &&
-		    lib.is_type(v, json_type_string) &&
-		    (len = lib.get_string_len(v)) > 0)
-			explicit_bzero((char *)(uintptr_t)lib.get_string(v),
-			    (size_t)len);
+	wipe_strings(j->obj);
 	lib.put(j->obj);
 	free(j);
 }

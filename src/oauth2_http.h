@@ -23,7 +23,9 @@ struct result;
 struct o2json;
 
 #define O2_RESPONSE_MAX	(64 * 1024)	/* bytes of one response body */
-#define O2_FORM_MAX	(16 * 1024)	/* bytes of one request body */
+/* Bytes of one request body: a token of SECRET_MAX bytes percent-encoded
+ * (3 each), and the client's id and secret, the grant type, ... */
+#define O2_FORM_MAX	(3 * 16384 + 8192)
 
 /*
  * Load libcurl (OpenSSL flavour) and json-c.  0, or -1 with EX_OSERR
@@ -69,6 +71,10 @@ const char *o2_json_str(const struct o2json *, const char *name);
 /* The integer member name (a number, or a string of digits), or dflt. */
 long	 o2_json_int(const struct o2json *, const char *name, long dflt);
 
+/* Wipe every string value in the object, at any depth (keys stay). */
+void	 o2_json_wipe(struct o2json *);
+
+/* o2_json_wipe, then free.  Safe on NULL. */
 void	 o2_json_free(struct o2json *);
 
 #endif

@@ -97,6 +97,25 @@ log_item(const struct qrun_batch *b, const struct queue_item *it,
 	log_result(&rec);
 }
 
+/*
+ * Did the session fail before MAIL FROM (smtp.h smtp_detail)?  Then no
+ * message was refused: the account (password, certificate, server) is
+ * at fault, and the items wait for it to be fixed.
+ */
+static int
+session_fault(const struct qrun_batch *b)
+{
+	static const char *const stages[] = { "CONNECT", "TLS", "GREETING",
+	    "EHLO", "STARTTLS", "AUTH" };
+	size_t	 i;
+
+	for (i = 0; b->det.failed_at != NULL &&
+	    i < sizeof(stages) / sizeof(stages[0]); i++)
+		if (strcmp(b->det.failed_at, stages[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* The outcome r of item it: removed, retried later, or failed/. */
 static void
 settle(struct qrun_batch *b, struct queue_item *it, const struct result *r)
@@ -104,23 +123,24 @@ settle(struct qrun_batch *b, struct queue_item *it, const struct result *r)
 	struct result	 io = { 0 };
 	long long	 now = time(NULL);
 	const char	*status;
+	int		 later = r->exitcode == EX_TEMPFAIL || session_fault(b);
 
+	if (r->set && r->exitcode != EX_TEMPFAIL && later)
+		hard(b, r->exitcode);	/* said, though the item waits */
 	if (!r->set) {
 		status = "sent";
 		queue_done(it, &io);
 		log_trace("queue: %s sent", it->id);
-	} else if (r->exitcode == EX_TEMPFAIL && !queue_expired(it, now)) {
+	} else if (later && !queue_expired(it, now)) {
 		status = "deferred";
 		queue_retry(it, r->msg, now, &io);
 		log_trace("queue: %s deferred: %s", it->id, r->msg);
 	} else {
-		status = r->exitcode == EX_TEMPFAIL ? "expired" : "failed";
+		status = later ? "expired" : "failed";
 		queue_fail(it, r->msg, now, &io);
-		log_err("queue item %s %s, moved to %s/: %s", it->id,
-		    r->exitcode == EX_TEMPFAIL ? "expired" : "failed",
+		log_err("queue item %s %s, moved to %s/: %s", it->id, status,
 		    QUEUE_FAILED, r->msg);
-		hard(b, r->exitcode == EX_TEMPFAIL ? EX_UNAVAILABLE :
-		    r->exitcode);
+		hard(b, later ? EX_UNAVAILABLE : r->exitcode);
 	}
 	log_item(b, it, r, status);
 	if (io.set) {
@@ -329,6 +349,7 @@ flush_account(struct qrun_batch *b, const char *filter)
 	} else {
 		o = qrun_smtp_opts(b->acct, &sec);
 		o.more = &b->more;
+		o.detail = &b->det;
 		b->lead = &lead;
 		if (smtp_send(&o, &lead.sm, b->info, &res) == -1 &&
 		    res.exitcode == EX_NOPERM && oauth2_enabled(b->acct))
@@ -339,7 +360,9 @@ flush_account(struct qrun_batch *b, const char *filter)
 		settle(b, &lead, &res);
 	b->lead = NULL;
 	queue_close(&lead);
-	if (res.set && res.exitcode == EX_TEMPFAIL)
+	if (res.set && res.exitcode != EX_TEMPFAIL && session_fault(b))
+		log_err("%s (the account's items stay queued)", res.msg);
+	if (res.set && (res.exitcode == EX_TEMPFAIL || session_fault(b)))
 		defer_rest(b, &res);
 }
 

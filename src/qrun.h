@@ -10,7 +10,11 @@
  * Outcome of an item: 250 -> removed (status=sent); a temporary failure
  * -> retried later (status=deferred, LOG_WARNING), or, past
  * QUEUE_MAX_AGE, moved to failed/ (status=expired, LOG_ERR); a permanent
- * one -> failed/ (status=failed, LOG_ERR).  A corrupt item is reported
+ * one -> failed/ (status=failed, LOG_ERR).  A failure of the session
+ * before MAIL FROM (connection, TLS, greeting, EHLO, STARTTLS, AUTH: a
+ * wrong password, a certificate) is the account's, not the message's:
+ * its items are deferred as for a temporary one, and the flush's exit
+ * status is that failure's.  A corrupt item is reported
  * and moved to failed/; the flush goes on.  When the first item meets
  * a temporary failure that ends the session (server down; a refusal
  * inside a pipelined group), the account's items not reached are
@@ -47,6 +51,7 @@ struct qrun_batch {
 	struct queue_item	*lead;	/* -q: the session's first item */
 	int			 lead_done; /* lead is settled */
 	struct smtp_info	*info;
+	struct smtp_detail	 det;	/* -q: where the session failed */
 	long long		 start;	/* ms, for the log lines */
 	int			 status; /* the first hard failure, or 0 */
 	struct smtp_more	 more;

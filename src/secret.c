@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -249,6 +250,33 @@ collect(struct child_out *c, struct secret *s, long long deadline)
 	return timedout ? -1 : 0;
 }
 
+#define REAP_STEP_MS	10	/* how often a lingering command is looked at */
+
+/*
+ * Wait for pid until deadline (ms, now_ms(); -1: for ever): its output
+ * closed is not its end, and a command that closes both and lingers must
+ * not hold us past the timeout.  1 reaped (status filled), 0 still
+ * running at the deadline, -1 error (errno).
+ */
+static int
+reap(pid_t pid, int *status, long long deadline)
+{
+	struct timespec	 step = { 0, REAP_STEP_MS * 1000000L };
+	pid_t		 r;
+
+	for (;;) {
+		r = waitpid(pid, status, deadline == -1 ? 0 : WNOHANG);
+		if (r == pid)
+			return 1;
+		if (r == -1 && errno != EINTR)
+			return -1;
+		if (r == 0 && now_ms() >= deadline)
+			return 0;
+		if (r == 0)
+			(void)nanosleep(&step, NULL);
+	}
+}
+
 /* Drop one trailing LF or CRLF, wiping it. */
 static void
 strip_newline(struct secret *s)
@@ -296,7 +324,8 @@ run_command(const struct account *a, struct secret *s, struct result *res)
 {
 	struct child_out c;
 	int		 out[2] = { -1, -1 }, err[2] = { -1, -1 };
-	int		 status, timedout, rv = -1, tty = -1;
+	int		 status, timedout, reaped, rv = -1, tty = -1;
+	long long	 deadline;
 	pid_t		 pid;
 
 	memset(&c, 0, sizeof(c));
@@ -317,14 +346,18 @@ run_command(const struct account *a, struct secret *s, struct result *res)
 	/* A command that never ends (a prompt nobody sees under cron) must
 	 * not hang stamp: it gets the account's timeout, then SIGKILL, and
 	 * so does everything in its process group (what it started). */
-	if ((timedout = collect(&c, s, now_ms() + a->timeout * 1000LL) == -1))
+	deadline = now_ms() + a->timeout * 1000LL;
+	reaped = collect(&c, s, deadline) == -1 ? 0 :
+	    reap(pid, &status, deadline);
+	if ((timedout = reaped == 0)) {
 		kill(-pid, SIGKILL);
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR) {
-			result_fail(res, EX_OSERR, "password_command: waitpid: "
-			    "%s", strerror(errno));
-			goto out;
-		}
+		reaped = reap(pid, &status, -1);
+	}
+	if (reaped == -1) {
+		result_fail(res, EX_OSERR, "password_command: waitpid: %s",
+		    strerror(errno));
+		goto out;
+	}
 	if (timedout)
 		result_fail(res, EX_TEMPFAIL, "password_command did not finish "
 		    "within %d s (timeout = in the account)", a->timeout);

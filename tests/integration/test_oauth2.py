@@ -176,6 +176,67 @@ def test_code_flow_wrong_state_is_refused(stamp, make_server, provider,
     assert items(keyring, provider, "refresh") == []
 
 
+def test_redirect_listener_dribbled_request_times_out(stamp, make_server,
+                                                      provider, config_for,
+                                                      kenv, keyring):
+    """A local process that connects first and sends its request a byte
+    a second holds the listener no longer than the account's timeout
+    (it used to restart a 10 s wait after every byte)."""
+    srv = server(make_server, "x")
+    cfg = o2_config(config_for, srv, provider, oauth2_flow="code",
+                    timeout=4)
+    p = start_authorize(stamp, cfg, kenv)
+    try:
+        url, _ = _read_url(p)
+        ru = urllib.parse.urlsplit(dict(urllib.parse.parse_qsl(
+            urllib.parse.urlsplit(url).query))["redirect_uri"])
+        s = socket.create_connection(("127.0.0.1", ru.port), timeout=5)
+        t0 = time.monotonic()
+        try:
+            for b in b"GET /?state=x HTTP/1.1\r\n":
+                if p.poll() is not None:
+                    break
+                try:
+                    s.send(bytes([b]))
+                except OSError:
+                    break
+                time.sleep(0.5)
+        finally:
+            s.close()
+        out, err = p.communicate(timeout=20)
+        took = time.monotonic() - t0
+    finally:
+        p.kill()
+        p.wait()
+    assert p.returncode == 75, (out, err)
+    assert b"no redirect within 4 s" in err, err
+    assert took < 8, took
+    assert provider.posts("/token") == []
+
+
+def test_redirect_error_is_shown_sanitised(stamp, make_server, provider,
+                                           config_for, kenv, keyring):
+    """The provider's error in the redirect (with our state) is shown,
+    its control characters made harmless for the terminal: 77."""
+    srv = server(make_server, "x")
+    cfg = o2_config(config_for, srv, provider, oauth2_flow="code")
+    p = start_authorize(stamp, cfg, kenv)
+    try:
+        url, _ = _read_url(p)
+        q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+        status, _ = follow(q["redirect_uri"] + "?state=" + q["state"] +
+                           "&error=access_denied%1b%5b2J%0d%0a")
+        assert status == 400
+        out, err = p.communicate(timeout=20)
+    finally:
+        p.kill()
+        p.wait()
+    assert p.returncode == 77, (out, err)
+    assert b"refused: access_denied?[2J" in err, err
+    assert b"\x1b" not in err and err.count(b"\n") == 1, err
+    assert provider.posts("/token") == []
+
+
 def authorized(provider, run, cfg, kenv):
     """The grant as --oauth2-authorize leaves it (device flow, no wait)."""
     r = authorize(run, cfg, kenv)
@@ -260,6 +321,147 @@ def test_revoked_grant_exits_77_with_the_command(make_server, provider,
     words_in(line, "invalid_grant")
     srv.settle()
     assert srv.connections == 0
+
+
+def test_refused_refresh_token_echoed_is_not_shown(make_server, certs,
+                                                   config_for, run, kenv,
+                                                   keyring):
+    """A provider whose error quotes the refresh token (and the client
+    secret) it refuses: 77, the words shown, never the secrets, even
+    under -v."""
+    with OAuthProvider(certs, client_secret="cs-secret-123",
+                       expires_in=30) as prov:
+        srv = server(make_server, "never")
+        cfg = o2_config(config_for, srv, prov)
+        authorized(prov, run, cfg, kenv)
+        prov.revoke_all()
+        prov.echo = True
+        r = run(["a@x.org"], SIMPLE, cfg, env=kenv)
+        assert_exit(r, 77)
+        line = error_line(r)
+        words_in(line, "refused:", "stamp --oauth2-authorize test")
+        assert "***" in line, line
+        rv = run(["-v", "a@x.org"], SIMPLE, cfg, env=kenv)
+        assert_exit(rv, 77)
+        for x in (r, rv):
+            assert b"RT1" not in x.stderr + x.stdout, show(x)
+            assert b"cs-secret-123" not in x.stderr + x.stdout, show(x)
+
+
+def test_device_code_echoed_is_not_shown(make_server, provider, config_for,
+                                         run, kenv, keyring):
+    provider.deny = True
+    provider.echo = True
+    srv = server(make_server, "never")
+    cfg = o2_config(config_for, srv, provider)
+    r = authorize(run, cfg, kenv)
+    assert_exit(r, 77)
+    words_in(error_line(r), "refused:")
+    assert b"DC-1" not in r.stderr, show(r)
+
+
+@pytest.mark.parametrize("expiry", ["-9223372036854775808",
+                                    "99999999999999999999999", "x", ""])
+def test_garbled_cached_expiry_is_refreshed(make_server, provider,
+                                            config_for, run, kenv, keyring,
+                                            expiry):
+    """An access item whose expiry is out of range or not a number (the
+    keyring is writable by any process of the user) is not a valid
+    token: stamp refreshes instead of offering it."""
+    srv = server(make_server, provider.access_token(2))
+    cfg = o2_config(config_for, srv, provider)
+    authorized(provider, run, cfg, kenv)
+    subprocess.run(
+        ["secret-tool", "store", "--label=t", "service", "stamp-oauth2",
+         "kind", "access", "user", R.USER, "oauth2_endpoint",
+         provider.base + "/token", "client_id", provider.client_id],
+        input=(expiry + " AT9").encode(), env=keyring._env(),
+        capture_output=True, timeout=10, check=True)
+    r = run(["a@x.org"], SIMPLE, cfg, env=kenv)
+    assert_sent(r, srv, ["a@x.org"], R.crlf(SIMPLE))
+    assert provider.posts("/token")[-1][2]["grant_type"] == "refresh_token"
+    assert b"auth=Bearer AT2" in srv.sessions[-1].sasl[0]
+
+
+def _store(keyring, prov, kind, value):
+    subprocess.run(
+        ["secret-tool", "store", "--label=t", "service", "stamp-oauth2",
+         "kind", kind, "user", R.USER, "oauth2_endpoint",
+         prov.base + "/token", "client_id", prov.client_id],
+        input=value.encode(), env=keyring._env(), capture_output=True,
+        timeout=10, check=True)
+
+
+@pytest.mark.parametrize("with_access", [True, False])
+def test_refresh_token_rotated_by_another_stamp_meanwhile(
+        make_server, provider, config_for, run, kenv, keyring, with_access):
+    """Two stamps refresh at once and the provider rotates (revoking the
+    old token at once): the one that loses gets invalid_grant for the
+    token it read, finds the new one in the keyring and uses it (its
+    access token, or one refresh with it) instead of exiting 77."""
+    provider.expires_in = 30
+    provider.rotate = True
+    cfg = o2_config(config_for, server(make_server, "x"), provider)
+    authorized(provider, run, cfg, kenv)
+    token = "AT7" if with_access else provider.access_token(3)
+    srv = server(make_server, token)
+    cfg = o2_config(config_for, srv, provider)
+
+    def other_stamp(f):
+        # The other stamp's refresh, done just before ours arrives.
+        provider.before_token = None        # (runs under its lock)
+        provider.refresh_tokens.discard("RT1")
+        provider.revoked.add("RT1")
+        provider._new_access()              # AT2, the other's
+        rt = provider._new_refresh()        # RT2
+        _store(keyring, provider, "refresh", rt)
+        if with_access:
+            _store(keyring, provider, "access",
+                   "%d AT7" % (int(time.time()) + 3600))
+    provider.before_token = other_stamp
+    r = run(["a@x.org"], SIMPLE, cfg, env=kenv)
+    assert_sent(r, srv, ["a@x.org"], R.crlf(SIMPLE))
+    assert ("auth=Bearer %s" % token).encode() in srv.sessions[-1].sasl[0]
+    refreshes = [p[2]["refresh_token"] for p in provider.posts("/token")
+                 if p[2]["grant_type"] == "refresh_token"]
+    assert refreshes == (["RT1"] if with_access else ["RT1", "RT2"])
+    assert items(keyring, provider, "refresh") == (
+        ["RT2"] if with_access else ["RT3"])
+
+
+def test_doctor_with_a_refused_token(make_server, provider, config_for, run,
+                                     kenv, keyring):
+    """--doctor whose token the server refuses: 77, a fix that speaks of
+    the OAuth2 token (not of a password), and the token dropped as a
+    send drops it."""
+    srv = server(make_server, "not-what-the-provider-issued")
+    cfg = o2_config(config_for, srv, provider)
+    authorized(provider, run, cfg, kenv)
+    r = run(["--doctor"], b"", cfg, env=kenv)
+    assert_exit(r, 77)
+    out = r.stdout.decode()
+    assert "fix: the server refused the OAuth2 access token for user" \
+        in out, out
+    assert "stamp --oauth2-authorize test" in out, out
+    assert "password" not in out.split("FAIL auth")[1], out
+    assert items(keyring, provider, "access") == []
+
+
+def test_long_refresh_token_that_percent_encodes_large(make_server,
+                                                       provider, config_for,
+                                                       run, kenv, keyring):
+    """A refresh token stamp accepts (up to 16384 bytes of printable
+    ASCII) can be sent back: 6000 '*' are 18000 bytes percent-encoded,
+    more than the request body used to allow."""
+    provider.expires_in = 30
+    provider.rt_suffix = "*" * 6000
+    srv = server(make_server, provider.access_token(2))
+    cfg = o2_config(config_for, srv, provider)
+    authorized(provider, run, cfg, kenv)
+    r = run(["a@x.org"], SIMPLE, cfg, env=kenv)
+    assert_sent(r, srv, ["a@x.org"], R.crlf(SIMPLE))
+    assert provider.posts("/token")[-1][2]["refresh_token"] == \
+        "RT1" + "*" * 6000
 
 
 @pytest.mark.parametrize("how", ["stopped", "503"])

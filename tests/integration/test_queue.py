@@ -639,6 +639,31 @@ def test_account_gone_from_config(run, qconf, down_port, qdir, make_server,
     assert items(qdir) == [it] and delivered(srv, 1) == 0
 
 
+def test_flush_with_a_wrong_password_keeps_every_item(run, qconf,
+                                                       down_port, qdir,
+                                                       make_server):
+    """AUTH refused (535) refuses the account, not a message: 77, and
+    every item waits (the first is not moved to failed/) until the
+    password is fixed; then each is delivered once."""
+    its = [queue_one(run, qconf, down_port, qdir, n) for n in (1, 2)]
+    for it in its:
+        age(qdir, it, 120)
+    srv = make_server("smtps", password="not-the-password")
+    r = run(["-q"], b"", qconf(srv))
+    assert_exit(r, 77)
+    assert "535" in r.stderr.decode(), show(r)
+    assert sorted(items(qdir)) == sorted(its)
+    assert items(qdir, "failed") == []
+    assert srv.messages == []
+    srv.password = R.PASSWORD.encode()
+    for it in its:
+        age(qdir, it, 7200)
+    r = run(["-q"], b"", qconf(srv))
+    assert_exit(r, 0)
+    assert [delivered(srv, n) for n in (1, 2)] == [1, 1]
+    assert items(qdir) == []
+
+
 def test_single_item_refused_for_good(run, qconf, down_port, qdir,
                                       make_server):
     it = queue_one(run, qconf, down_port, qdir, 1)

@@ -125,6 +125,23 @@ def test_password_command_that_hangs_is_bounded(smtps, config_for, run):
     assert smtps.connections == 0
 
 
+def test_password_command_that_closes_its_output_and_lingers(smtps,
+                                                            config_for, run):
+    """Output closed, process still running (a helper that detaches
+    badly): the wait for its exit is bounded by the timeout too."""
+    cfg = config_for(smtps, password=None, timeout="2",
+                     password_command="echo %s; exec >&- 2>&-; sleep 60"
+                     % R.PASSWORD)
+    start = time.monotonic()
+    r = run(["a@x.org"], SIMPLE, cfg, timeout=40)
+    elapsed = time.monotonic() - start
+    assert_exit(r, 75)
+    assert 1.5 < elapsed < 10, elapsed
+    assert "did not finish within 2 s" in error_line(r), error_line(r)
+    smtps.settle()
+    assert smtps.connections == 0
+
+
 def test_keyring_under_dbus_run_session(smtps, config_for, env, tmp_path):
     """LIBSECRET.md section 2, literally: one dbus-run-session holds the
     unlocked keyring, secret-tool stores the password, and stamp (with no

@@ -108,6 +108,102 @@ test_json(void **state)
 	assert_null(j);
 }
 
+/* A provider may echo a token anywhere: every string is wiped. */
+static void
+test_json_wipe(void **state)
+{
+	static const char in[] = "{\"error\":\"invalid_grant\","
+	    "\"error_description\":\"RT1 is revoked\",\"x\":{\"y\":"
+	    "[\"RT1\",{\"z\":\"RT1\"}]},\"n\":null,\"i\":5}";
+	struct o2json	*j;
+	const char	*d, *e;
+
+	(void)state;
+	assert_int_equal(o2_json_parse(in, strlen(in), &j), 0);
+	d = o2_json_str(j, "error_description");
+	e = o2_json_str(j, "error");
+	assert_non_null(d);
+	o2_json_wipe(j);
+	assert_memory_equal(d, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 14);
+	assert_memory_equal(e, "\0\0\0\0\0\0\0\0\0\0\0\0\0", 13);
+	assert_int_equal(o2_json_int(j, "i", 0), 5);
+	o2_json_free(j);
+}
+
+static void
+test_redirect_parse(void **state)
+{
+	char	 code[O2_CODE_MAX], err[O2_ERROR_MAX];
+
+	(void)state;
+	assert_int_equal(o2_redirect_parse("GET /?code=c%2F1&state=S1 "
+	    "HTTP/1.1\r\n\r\n", "S1", code, err), O2_REDIRECT_OK);
+	assert_string_equal(code, "c/1");
+	assert_int_equal(o2_redirect_parse("POST /?code=c&state=S1 HTTP/1.1"
+	    "\r\n\r\n", "S1", code, err), O2_REDIRECT_NOT_GET);
+	assert_int_equal(o2_redirect_parse("GET / HTTP/1.1\r\nX: ?state=S1"
+	    "\r\n\r\n", "S1", code, err), O2_REDIRECT_NOT_GET);
+	/* Exactly our state: not a prefix, not longer, not absent. */
+	assert_int_equal(o2_redirect_parse("GET /?code=c&state=S HTTP/1.1",
+	    "S1", code, err), O2_REDIRECT_STATE);
+	assert_int_equal(o2_redirect_parse("GET /?code=c&state=S12 HTTP/1.1",
+	    "S1", code, err), O2_REDIRECT_STATE);
+	assert_int_equal(o2_redirect_parse("GET /?code=c HTTP/1.1", "S1",
+	    code, err), O2_REDIRECT_STATE);
+	assert_int_equal(o2_redirect_parse("GET /?state=S1&error=access_denied"
+	    " HTTP/1.1", "S1", code, err), O2_REDIRECT_ERROR);
+	assert_string_equal(err, "access_denied");
+	assert_int_equal(o2_redirect_parse("GET /?state=S1&code= HTTP/1.1",
+	    "S1", code, err), O2_REDIRECT_NO_CODE);
+	assert_int_equal(o2_redirect_parse("GET /?state=S1&code=a%00 "
+	    "HTTP/1.1", "S1", code, err), O2_REDIRECT_NO_CODE);
+}
+
+/* An empty value is empty, not the rest of the line (libcurl's 0). */
+static void
+test_unescape_empty(void **state)
+{
+	char	 v[64];
+
+	(void)state;
+	assert_int_equal(o2_unescape("abc", 0, v, sizeof(v)), 0);
+	assert_string_equal(v, "");
+	assert_int_equal(o2_query_param("code=&state=x HTTP/1.1", "code", v,
+	    sizeof(v)), 0);
+	assert_string_equal(v, "");
+}
+
+static void
+test_mask(void **state)
+{
+	char	 s[] = "RT1 x RT1RT1 RT";
+
+	(void)state;
+	o2_mask(s, "RT1");
+	assert_string_equal(s, "*** x ****** RT");
+	o2_mask(s, "");
+	assert_string_equal(s, "*** x ****** RT");
+}
+
+/* Hostile numbers: no overflow, the caller's default or a clamp. */
+static void
+test_json_numbers(void **state)
+{
+	static const char in[] = "{\"big\":99999999999999999999999,"
+	    "\"sbig\":\"99999999999999999999999\",\"d\":1.5e300,"
+	    "\"neg\":-99999999999999999999999,\"t\":true}";
+	struct o2json	*j;
+
+	(void)state;
+	assert_int_equal(o2_json_parse(in, strlen(in), &j), 0);
+	assert_true(o2_json_int(j, "big", 7) > 0);
+	assert_int_equal(o2_json_int(j, "sbig", 7), 7);
+	assert_int_equal(o2_json_int(j, "d", 7), 7);
+	assert_true(o2_json_int(j, "neg", 7) < 0);
+	assert_int_equal(o2_json_int(j, "t", 7), 7);
+	o2_json_free(j);
+}
+
 static void
 test_authorize_needs_provider(void **state)
 {
@@ -132,6 +228,11 @@ main(void)
 		cmocka_unit_test(test_form),
 		cmocka_unit_test(test_query_param),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_json_wipe),
+		cmocka_unit_test(test_json_numbers),
+		cmocka_unit_test(test_mask),
+		cmocka_unit_test(test_unescape_empty),
+		cmocka_unit_test(test_redirect_parse),
 		cmocka_unit_test(test_authorize_needs_provider),
 	};
 

@@ -69,6 +69,9 @@ class OAuthProvider:
         self.rotate = False
         self.status = None
         self.device_interval = 1
+        self.echo = False       # errors quote the secrets the client sent
+        self.before_token = None    # f(form), run before /token answers
+        self.rt_suffix = ""         # appended to every refresh token
         # state
         self.requests = []
         self.refresh_tokens = set()     # valid ones
@@ -120,7 +123,7 @@ class OAuthProvider:
     # -- tokens ----------------------------------------------------------
     def _new_refresh(self):
         self._n_refresh += 1
-        rt = "RT%d" % self._n_refresh
+        rt = "RT%d" % self._n_refresh + self.rt_suffix
         self.refresh_tokens.add(rt)
         return rt
 
@@ -187,6 +190,16 @@ class OAuthProvider:
                 return 400, {"error": "authorization_pending"}
             return self._tokens(True)
         return 400, {"error": "unsupported_grant_type"}
+
+    @staticmethod
+    def echoed(body, f):
+        """A careless provider: its error quotes what it refuses, the
+        way some echo the whole request."""
+        sent = [f[k] for k in ("refresh_token", "device_code", "code",
+                               "code_verifier", "client_secret") if k in f]
+        body = dict(body)
+        body["error_description"] = "refused: " + " ".join(sent)
+        return body
 
     def device(self, f):
         if not self._client_ok(f):
@@ -256,7 +269,11 @@ class OAuthProvider:
                         return self._send(prov.status,
                                           {"error": "server_error"})
                     if self.path == "/token":
+                        if prov.before_token is not None:
+                            prov.before_token(f)
                         st, body = prov.token(f)
+                        if st != 200 and prov.echo:
+                            body = prov.echoed(body, f)
                     elif self.path == "/device":
                         st, body = prov.device(f)
                     else:
