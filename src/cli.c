@@ -41,7 +41,7 @@ const char cli_usage[] =
 "  --import-msmtprc [FILE]    print a stamp.ini for an msmtprc\n"
 "  --doctor [ACCOUNT]         check the account's server and settings\n"
 "  --oauth2-authorize ACCOUNT get the account's OAuth2 grant (Secret\n"
-"              Service); sends then refresh its token themselves\n"
+"              Service); later sends refresh the token themselves\n"
 "  --version   print the version;  --help  print this text\n"
 "\n"
 "Other sendmail flags that callers pass are accepted and ignored:\n"
