@@ -1,7 +1,10 @@
 /*
  * body.c - CRLF normalisation and dot-stuffing, streaming.
  */
+#include <string.h>
+
 #include "body.h"
+#include "util.h"
 
 void
 body_init(struct body_filter *f, int stuff)
@@ -14,10 +17,10 @@ body_init(struct body_filter *f, int stuff)
 size_t
 body_filter(struct body_filter *f, const char *in, size_t n, char *out)
 {
-	size_t	 i, o = 0;
+	size_t	 i = 0, o = 0, k, lf = MEM_LF_UNKNOWN;
 	char	 c;
 
-	for (i = 0; i < n; i++) {
+	while (i < n) {
 		c = in[i];
 		if (f->cr) {
 			/* CR LF, or a bare CR: either way one line end. */
@@ -25,22 +28,29 @@ body_filter(struct body_filter *f, const char *in, size_t n, char *out)
 			out[o++] = '\n';
 			f->cr = 0;
 			f->bol = 1;
-			if (c == '\n')
+			if (c == '\n') {
+				i++;
 				continue;
+			}
 		}
-		if (c == '\r') {
-			f->cr = 1;
-			continue;
-		}
-		if (c == '\n') {
-			out[o++] = '\r';
-			out[o++] = '\n';
-			f->bol = 1;
+		if (c == '\r' || c == '\n') {
+			if (c == '\r')
+				f->cr = 1;
+			else {
+				out[o++] = '\r';
+				out[o++] = '\n';
+				f->bol = 1;
+			}
+			i++;
 			continue;
 		}
 		if (f->bol && c == '.' && f->stuff)
 			out[o++] = '.';
-		out[o++] = c;
+		/* The rest of the line at once: nothing in it changes. */
+		k = mem_run(in, i, n, &lf);
+		memcpy(out + o, in + i, k);
+		o += k;
+		i += k;
 		f->bol = 0;
 	}
 	return o;

@@ -38,26 +38,30 @@ end_line(struct msg *m)
 static void
 scan(struct msg *m, off_t off, const char *p, size_t n)
 {
-	size_t		 i;
-	unsigned char	 c;
+	size_t	 i = 0, e, lf = MEM_LF_UNKNOWN;
+	char	 c;
 
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)p[i];
-		if (c >= 0x80) {
-			m->eightbit = 1;
-			m->eightbit_end = off + (off_t)i + 1;
-		}
+	if ((e = mem_last_8bit(p, n)) > 0) {
+		m->eightbit = 1;
+		m->eightbit_end = off + (off_t)e;
+	}
+	while (i < n) {
+		c = p[i];
 		if (c == '\n' && m->cr) {
 			m->cr = 0;
-			m->cur.off = off + (off_t)i + 1;
+			m->cur.off = off + (off_t)++i;
 			continue;
 		}
 		m->cr = c == '\r';
 		if (c == '\r' || c == '\n') {
 			end_line(m);
-			m->cur.off = off + (off_t)i + 1;
-		} else
-			m->cur.len++;
+			m->cur.off = off + (off_t)++i;
+			continue;
+		}
+		/* The rest of the line at once (memchr). */
+		e = mem_run(p, i, n, &lf);
+		m->cur.len += e;
+		i += e;
 	}
 }
 

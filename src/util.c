@@ -3,6 +3,7 @@
  * the clock, string lists.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -161,4 +162,41 @@ strlist_free(struct strlist *l)
 	free(l->v);
 	l->v = NULL;
 	l->n = l->cap = 0;
+}
+
+size_t
+mem_run(const char *p, size_t i, size_t n, size_t *lf)
+{
+	const char	*q;
+	size_t		 end;
+
+	if (*lf == MEM_LF_UNKNOWN || *lf < i) {
+		q = memchr(p + i, '\n', n - i);
+		*lf = q != NULL ? (size_t)(q - p) : n;
+	}
+	q = memchr(p + i, '\r', *lf - i);
+	end = q != NULL ? (size_t)(q - p) : *lf;
+	return end - i;
+}
+
+size_t
+mem_last_8bit(const char *p, size_t n)
+{
+	const uint64_t	 high = 0x8080808080808080ULL;
+	uint64_t	 w;
+	size_t		 i = n;
+
+	/* The tail byte by byte, then 8 bytes at a time, backwards. */
+	for (; i % 8 != 0; i--)
+		if ((unsigned char)p[i - 1] >= 0x80)
+			return i;
+	for (; i >= 8; i -= 8) {
+		memcpy(&w, p + i - 8, sizeof(w));
+		if (w & high)
+			break;
+	}
+	for (; i > 0; i--)
+		if ((unsigned char)p[i - 1] >= 0x80)
+			return i;
+	return 0;
 }

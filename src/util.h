@@ -39,6 +39,19 @@ size_t	 b64_encode(const void *in, size_t len, char *out);
 long long now_ms(void);
 
 /*
+ * The run of bytes at p[i] up to (not including) the next CR or LF, or
+ * to n: its length.  *lf caches where the next LF is; set it to
+ * MEM_LF_UNKNOWN before the first call on a buffer, then pass it back,
+ * so that scanning a buffer run by run stays linear (memchr, not a byte
+ * loop: the message filters' hot path).
+ */
+#define MEM_LF_UNKNOWN	((size_t)-1)
+size_t	 mem_run(const char *p, size_t i, size_t n, size_t *lf);
+
+/* Offset after the last byte >= 0x80 of p[0..n), or 0 if there is none. */
+size_t	 mem_last_8bit(const char *p, size_t n);
+
+/*
  * A growable string list (recipients).  Items are owned by the list.
  */
 struct strlist {

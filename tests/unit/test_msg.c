@@ -94,6 +94,92 @@ test_long_lines_any_chunks(void **state)
 	}
 }
 
+/* The figures scan() keeps, the slow way: one byte at a time. */
+struct ref {
+	off_t		 eightbit_end;
+	size_t		 longest, lines;
+	struct msg_line	 first, last, cur;
+};
+
+static void
+ref_end_line(struct ref *r)
+{
+	if (r->cur.len > r->longest)
+		r->longest = r->cur.len;
+	if (r->cur.len > MSG_LINE_MAX) {
+		if (r->first.len == 0)
+			r->first = r->cur;
+		r->last = r->cur;
+	}
+	r->cur.no++;
+	r->cur.len = 0;
+}
+
+static void
+reference(const char *p, size_t n, struct ref *r)
+{
+	size_t	 i;
+	int	 cr = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->cur.no = 1;
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)p[i] >= 0x80)
+			r->eightbit_end = (off_t)i + 1;
+		if (p[i] == '\n' && cr) {
+			cr = 0;
+			r->cur.off = (off_t)i + 1;
+			continue;
+		}
+		cr = p[i] == '\r';
+		if (p[i] == '\r' || p[i] == '\n') {
+			ref_end_line(r);
+			r->cur.off = (off_t)i + 1;
+		} else
+			r->cur.len++;
+	}
+	if (r->cur.len > 0)
+		ref_end_line(r);
+}
+
+/* Random input, random chunks: the same figures as the byte loop. */
+static void
+test_property_scan(void **state)
+{
+	static const char alphabet[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\xe9\0";
+	static char	 in[3000];
+	struct msg	 m;
+	struct ref	 r;
+	size_t		 n, i;
+	unsigned	 seed = 4242;
+	int		 iter;
+
+	(void)state;
+	for (iter = 0; iter < 3000; iter++) {
+		n = (size_t)(rand_r(&seed) % sizeof(in));
+		for (i = 0; i < n; i++)
+			in[i] = alphabet[rand_r(&seed) %
+			    (sizeof(alphabet) - 1)];
+		if (iter % 3 == 0)	/* long lines, long 7-bit runs too */
+			for (i = 0; i < n; i++)
+				if ((unsigned char)in[i] >= 0x80 ||
+				    ((in[i] == '\r' || in[i] == '\n') &&
+				    rand_r(&seed) % 20 != 0))
+					in[i] = 'b';
+		reference(in, n, &r);
+		spool(&m, in, n, 1 + (size_t)(rand_r(&seed) % 1500));
+		assert_int_equal(m.eightbit, r.eightbit_end > 0);
+		assert_int_equal(m.eightbit_end, r.eightbit_end);
+		assert_int_equal(m.longest, r.longest);
+		assert_line(&m.long_first, r.first.off, r.first.no,
+		    r.first.len);
+		assert_line(&m.long_last, r.last.off, r.last.no, r.last.len);
+		assert_int_equal(m.cur.no, r.cur.no);
+		msg_free(&m);
+	}
+}
+
 static void
 test_exactly_998_is_not_long(void **state)
 {
@@ -232,6 +318,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_long_lines_any_chunks),
+		cmocka_unit_test(test_property_scan),
 		cmocka_unit_test(test_exactly_998_is_not_long),
 		cmocka_unit_test(test_long_line_in_header_and_body),
 		cmocka_unit_test(test_eightbit_where),
