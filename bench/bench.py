@@ -91,6 +91,17 @@ def _certs(d):
                        j("wrongname.pem"), j("wrongname.key"))
 
 
+def serve_tls(ctx, handle):
+    """Serve handle over TLS on a free port of HOST, forever; the port goes
+    to stdout as JSON for the parent (Bg)."""
+    async def main():
+        s = await asyncio.start_server(handle, HOST, 0, ssl=ctx)
+        print(json.dumps({"port": s.sockets[0].getsockname()[1]}),
+              flush=True)
+        await asyncio.Event().wait()
+    asyncio.run(main())
+
+
 def cmd_sink(certdir):
     ctx = _certs(certdir).server_context()
 
@@ -107,12 +118,7 @@ def cmd_sink(certdir):
         finally:
             writer.close()
 
-    async def main():
-        s = await asyncio.start_server(handle, HOST, 0, ssl=ctx)
-        print(json.dumps({"port": s.sockets[0].getsockname()[1]}),
-              flush=True)
-        await asyncio.Event().wait()
-    asyncio.run(main())
+    serve_tls(ctx, handle)
 
 
 class _FastSMTP:
@@ -242,12 +248,7 @@ def cmd_smtpsink(certdir, expect):
         finally:
             writer.close()
 
-    async def main():
-        s = await asyncio.start_server(handle, HOST, 0, ssl=ctx)
-        print(json.dumps({"port": s.sockets[0].getsockname()[1]}),
-              flush=True)
-        await asyncio.Event().wait()
-    asyncio.run(main())
+    serve_tls(ctx, handle)
 
 
 def cmd_rawclient(port, ca, path):
