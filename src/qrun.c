@@ -395,6 +395,21 @@ queue_dirs(const struct config *cfg, struct strlist *dirs,
 	return 0;
 }
 
+/*
+ * For -q, -bp and --queue-drop: the configuration as far as it loads
+ * (*loaded; cres says why not: a broken file must not hide the queue)
+ * and the queue directories, the default one and those it names.  0,
+ * or -1 with res set; the caller frees cfg and dirs either way.
+ */
+static int
+load_dirs(const struct cli *c, struct config *cfg, int *loaded,
+    struct result *cres, struct strlist *dirs, struct result *res)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	*loaded = config_load(cfg, c->config_file, cres) == 0;
+	return queue_dirs(*loaded ? cfg : NULL, dirs, res);
+}
+
 /* A corrupt item: reported, and out of the way in failed/. */
 static void
 fail_corrupt(const char *dir, const char *id, const struct result *why,
@@ -522,13 +537,11 @@ qrun_flush(const struct cli *c)
 	int		 status = 0, loaded;
 	size_t		 i;
 
-	memset(&cfg, 0, sizeof(cfg));
 	if (secret_protect(&res) == -1) {
 		log_err("%s", res.msg);
 		return res.exitcode;
 	}
-	loaded = config_load(&cfg, c->config_file, &cres) == 0;
-	if (queue_dirs(loaded ? &cfg : NULL, &dirs, &res) == -1) {
+	if (load_dirs(c, &cfg, &loaded, &cres, &dirs, &res) == -1) {
 		log_err("%s", res.msg);
 		strlist_free(&dirs);
 		config_free(&cfg);
@@ -621,15 +634,12 @@ qrun_list(const struct cli *c)
 {
 	struct config	 cfg;
 	struct strlist	 dirs;
-	struct result	 res = { 0 };
+	struct result	 res = { 0 }, cres = { 0 };
 	char		 failed[PATH_MAX];
 	size_t		 i, n, nf, total = 0;
 	int		 status = 0, loaded;
 
-	memset(&cfg, 0, sizeof(cfg));
-	loaded = config_load(&cfg, c->config_file, &res) == 0;
-	memset(&res, 0, sizeof(res));
-	if (queue_dirs(loaded ? &cfg : NULL, &dirs, &res) == -1) {
+	if (load_dirs(c, &cfg, &loaded, &cres, &dirs, &res) == -1) {
 		log_err("%s", res.msg);
 		strlist_free(&dirs);
 		config_free(&cfg);
@@ -657,25 +667,24 @@ qrun_drop(const struct cli *c)
 {
 	struct config	 cfg;
 	struct strlist	 dirs;
-	struct result	 res = { 0 };
+	struct result	 res = { 0 }, cres = { 0 };
 	size_t		 i;
 	int		 r = 1, loaded;
 
 	memset(&cfg, 0, sizeof(cfg));
-	loaded = config_load(&cfg, c->config_file, &res) == 0;
-	memset(&res, 0, sizeof(res));
+	memset(&dirs, 0, sizeof(dirs));
 	if (!queue_is_id(c->queue_id))
 		result_fail(&res, EX_USAGE, "--queue-drop: %s is not a queue "
 		    "id (%d hex digits, see mailq)", c->queue_id,
 		    QUEUE_ID_LEN);
-	else if (queue_dirs(loaded ? &cfg : NULL, &dirs, &res) == 0) {
+	else if (load_dirs(c, &cfg, &loaded, &cres, &dirs, &res) == 0) {
 		for (i = 0; i < dirs.n && r == 1; i++)
 			r = queue_drop(dirs.v[i], c->queue_id, &res);
-		strlist_free(&dirs);
 		if (r == 1)
 			result_fail(&res, EX_USAGE, "--queue-drop: no queue "
 			    "item %s", c->queue_id);
 	}
+	strlist_free(&dirs);
 	config_free(&cfg);
 	if (!res.set)
 		return EX_OK;
