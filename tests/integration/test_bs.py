@@ -148,6 +148,15 @@ def greet_and_ehlo(s):
     return caps
 
 
+def send_one(s, code, body=None):
+    """Greeting, EHLO, MAIL from joe, RCPT a@x.org, then the message (MSG1
+    unless body) whose end of data must get code: the reply lines."""
+    greet_and_ehlo(s)
+    s.cmd(b"MAIL FROM:<joe@example.org>", 250)
+    s.cmd(b"RCPT TO:<a@x.org>", 250)
+    return s.data(MSG1 if body is None else body, code)
+
+
 def quit_ok(s):
     lines = s.cmd(b"QUIT", 221)
     assert lines[0].startswith("221 2.0.0 "), lines
@@ -250,10 +259,7 @@ def test_refused_recipient_then_next_message(make_server, config_for,
 def test_upstream_4xx_is_451(make_server, config_for, session, stage, reply):
     srv = make_server("smtps", replies={stage: reply})
     s = session(config_for(srv))
-    greet_and_ehlo(s)
-    s.cmd(b"MAIL FROM:<joe@example.org>", 250)
-    s.cmd(b"RCPT TO:<a@x.org>", 250)
-    lines = s.data(MSG1, 451)
+    lines = send_one(s, 451)
     assert lines[0].startswith("451 4.3.0 "), lines
     assert reply in lines[0], lines
     quit_ok(s)
@@ -263,10 +269,7 @@ def test_upstream_4xx_is_451(make_server, config_for, session, stage, reply):
 
 def test_wrong_password_is_554(smtps, config_for, session):
     s = session(config_for(smtps, password="not-the-password"))
-    greet_and_ehlo(s)
-    s.cmd(b"MAIL FROM:<joe@example.org>", 250)
-    s.cmd(b"RCPT TO:<a@x.org>", 250)
-    lines = s.data(MSG1, 554)
+    lines = send_one(s, 554)
     assert lines[0].startswith("554 5.7.0 "), lines
     assert "535" in lines[0], lines
     err = quit_ok(s)
@@ -276,10 +279,7 @@ def test_wrong_password_is_554(smtps, config_for, session):
 
 def test_connection_refused_is_451(smtps, config_for, session, closed_port):
     s = session(config_for(smtps, port=closed_port))
-    greet_and_ehlo(s)
-    s.cmd(b"MAIL FROM:<joe@example.org>", 250)
-    s.cmd(b"RCPT TO:<a@x.org>", 250)
-    lines = s.data(MSG1, 451)
+    lines = send_one(s, 451)
     assert lines[0].startswith("451 4.3.0 "), lines
     quit_ok(s)
 
@@ -288,10 +288,7 @@ def test_config_error_is_451_and_session_goes_on(tmp_path, session):
     """No configuration: each message is refused for now (4.3.5, retry
     once stamp is configured); the session itself still works."""
     s = session(tmp_path / "missing.ini")
-    greet_and_ehlo(s)
-    s.cmd(b"MAIL FROM:<joe@example.org>", 250)
-    s.cmd(b"RCPT TO:<a@x.org>", 250)
-    lines = s.data(MSG1, 451)
+    lines = send_one(s, 451)
     assert lines[0].startswith("451 4.3.5 "), lines
     assert "missing.ini" in lines[0], lines
     s.cmd(b"MAIL FROM:<joe@example.org>", 250)
@@ -323,10 +320,8 @@ def test_command_errors(smtps, config_for, session):
 
 def test_long_data_line_refused_in_step(smtps, config_for, session):
     s = session(config_for(smtps))
-    greet_and_ehlo(s)
-    s.cmd(b"MAIL FROM:<joe@example.org>", 250)
-    s.cmd(b"RCPT TO:<a@x.org>", 250)
-    lines = s.data(b"Subject: long\r\n\r\n" + b"x" * 70000 + b"\r\n", 500)
+    lines = send_one(s, 500,
+                     b"Subject: long\r\n\r\n" + b"x" * 70000 + b"\r\n")
     assert lines[0].startswith("500 5.5.2 "), lines
     s.cmd(b"NOOP", 250)                      # still in step
     quit_ok(s)
